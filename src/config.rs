@@ -1,0 +1,114 @@
+//! Every setting of the service in one place: command-line flags that fall
+//! back to environment variables, with named defaults.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Where the server listens unless told otherwise.
+pub const DEFAULT_BIND: &str = "127.0.0.1:8000";
+/// The embedded database: an SQLite file in the working directory, created on first start.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://standards-registry.db?mode=rwc";
+/// The dataset loaded into an empty database on first start.
+pub const DEFAULT_DATASET: &str = "data/registry.json";
+/// The largest page a connection serves; a larger `first` or `last` is refused.
+pub const MAX_PAGE_SIZE: usize = 100;
+/// The page size when a client asks for neither `first` nor `last`.
+pub const DEFAULT_PAGE_SIZE: usize = 20;
+/// Deepest query accepted.
+pub const DEFAULT_MAX_DEPTH: usize = 16;
+/// Most complex query accepted; connections count `first` times their selection.
+pub const DEFAULT_MAX_COMPLEXITY: usize = 50_000;
+/// Most operations in one batched request.
+pub const DEFAULT_MAX_BATCH: usize = 16;
+/// Connections in the database pool.
+pub const DEFAULT_MAX_CONNECTIONS: u32 = 16;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "standards-registry",
+    version,
+    about = "A GraphQL federation subgraph serving the registry of IT standardization bodies"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub database: DatabaseConfig,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the GraphQL API (the default).
+    Serve(ServeConfig),
+    /// Apply the database migrations and exit.
+    Migrate,
+    /// Upsert a dataset file into the database, in one transaction.
+    Import {
+        /// A dataset in the format of data/registry.json.
+        file: PathBuf,
+    },
+    /// Print the schema's SDL.
+    ExportSchema,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseConfig {
+    /// sqlite://FILE?mode=rwc or postgres://USER@HOST/DB.
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
+    pub database_url: String,
+    /// Connections in the database pool.
+    #[arg(long, env = "REGISTRY_MAX_CONNECTIONS", default_value_t = DEFAULT_MAX_CONNECTIONS, global = true)]
+    pub max_connections: u32,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeConfig {
+    /// Address to listen on.
+    #[arg(long, env = "REGISTRY_BIND", default_value = DEFAULT_BIND)]
+    pub bind: SocketAddr,
+    /// Dataset loaded when the database is empty at start.
+    #[arg(long, env = "REGISTRY_DATASET", default_value = DEFAULT_DATASET)]
+    pub dataset: PathBuf,
+    #[command(flatten)]
+    pub schema: SchemaConfig,
+}
+
+impl Default for ServeConfig {
+    fn default() -> Self {
+        Self {
+            bind: DEFAULT_BIND.parse().expect("the default address parses"),
+            dataset: DEFAULT_DATASET.into(),
+            schema: SchemaConfig::default(),
+        }
+    }
+}
+
+/// What shapes the GraphQL schema and its answers.
+#[derive(Debug, Clone, Args)]
+pub struct SchemaConfig {
+    /// Deepest query accepted.
+    #[arg(long, env = "REGISTRY_MAX_DEPTH", default_value_t = DEFAULT_MAX_DEPTH)]
+    pub max_depth: usize,
+    /// Most complex query accepted.
+    #[arg(long, env = "REGISTRY_MAX_COMPLEXITY", default_value_t = DEFAULT_MAX_COMPLEXITY)]
+    pub max_complexity: usize,
+    /// Most operations in one batched request.
+    #[arg(long, env = "REGISTRY_MAX_BATCH", default_value_t = DEFAULT_MAX_BATCH)]
+    pub max_batch: usize,
+    /// Report each response's cost (SQL statements, depth, complexity) in `extensions.cost`.
+    #[arg(long, env = "REGISTRY_REPORT_COST", default_value_t = true, action = clap::ArgAction::Set)]
+    pub report_cost: bool,
+}
+
+impl Default for SchemaConfig {
+    fn default() -> Self {
+        Self {
+            max_depth: DEFAULT_MAX_DEPTH,
+            max_complexity: DEFAULT_MAX_COMPLEXITY,
+            max_batch: DEFAULT_MAX_BATCH,
+            report_cost: true,
+        }
+    }
+}

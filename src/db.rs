@@ -1,0 +1,90 @@
+//! Connecting to the database, and the per-request connection that counts
+//! the statements a request runs (served as `extensions.cost.sqlStatements`).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, ExecResult,
+    QueryResult, Statement,
+};
+
+use crate::config::DatabaseConfig;
+
+/// Opens the pool. On SQLite, WAL lets readers go on while an import writes;
+/// it is a property of the file, so setting it through one pooled connection
+/// holds for all (sqlx already enforces foreign keys on every connection).
+pub async fn connect(config: &DatabaseConfig) -> Result<DatabaseConnection, DbErr> {
+    let mut options = ConnectOptions::new(&config.database_url);
+    options
+        .max_connections(config.max_connections)
+        .sqlx_logging(false);
+    let db = Database::connect(options).await?;
+    if db.get_database_backend() == DbBackend::Sqlite {
+        db.execute_unprepared("PRAGMA journal_mode = WAL;").await?;
+    }
+    Ok(db)
+}
+
+/// Applies every pending migration.
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
+    Migrator::up(db, None).await
+}
+
+/// A connection handle for one request: every statement run through it is
+/// counted. Cheap to clone; clones share the count.
+#[derive(Clone, Debug)]
+pub struct CountingConnection {
+    inner: DatabaseConnection,
+    statements: Arc<AtomicUsize>,
+}
+
+impl CountingConnection {
+    pub fn new(inner: DatabaseConnection) -> Self {
+        Self {
+            inner,
+            statements: Arc::default(),
+        }
+    }
+
+    /// Statements run so far through this handle and its clones.
+    pub fn statements(&self) -> usize {
+        self.statements.load(Ordering::Relaxed)
+    }
+
+    fn count(&self) {
+        self.statements.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+#[async_trait::async_trait]
+impl ConnectionTrait for CountingConnection {
+    fn get_database_backend(&self) -> DbBackend {
+        self.inner.get_database_backend()
+    }
+
+    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        self.count();
+        self.inner.execute_raw(stmt).await
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        self.count();
+        self.inner.execute_unprepared(sql).await
+    }
+
+    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        self.count();
+        self.inner.query_one_raw(stmt).await
+    }
+
+    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        self.count();
+        self.inner.query_all_raw(stmt).await
+    }
+
+    fn support_returning(&self) -> bool {
+        self.inner.support_returning()
+    }
+}

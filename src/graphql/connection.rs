@@ -1,0 +1,362 @@
+//! Relay connections shared by every list: page arguments, opaque cursors,
+//! and the page itself.
+//!
+//! A cursor is the opaque form of a row's position in its ordered list, so
+//! `after`/`before` work the same for lists read from SQL (`LIMIT`/`OFFSET`)
+//! and lists a loader read whole for many parents at once.
+
+use async_graphql::{OutputType, SimpleObject};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+use super::committee::Committee;
+use super::expert::Expert;
+use super::id::truncate;
+use super::liaison::Liaison;
+use super::standard::Standard;
+use super::working_group::WorkingGroup;
+use crate::config::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+use crate::error::{AppError, AppResult};
+
+const CURSOR_PREFIX: &str = "offset:";
+
+/// Relay's page information.
+#[derive(SimpleObject, Clone, Debug, PartialEq, Eq)]
+pub struct PageInfo {
+    /// Whether rows follow this page.
+    pub has_next_page: bool,
+    /// Whether rows precede this page.
+    pub has_previous_page: bool,
+    /// The cursor of the first edge, if any.
+    pub start_cursor: Option<String>,
+    /// The cursor of the last edge, if any.
+    pub end_cursor: Option<String>,
+}
+
+/// One row of a page with its cursor.
+#[derive(SimpleObject)]
+#[graphql(concrete(name = "CommitteeEdge", params(Committee)))]
+#[graphql(concrete(name = "WorkingGroupEdge", params(WorkingGroup)))]
+#[graphql(concrete(name = "StandardEdge", params(Standard)))]
+#[graphql(concrete(name = "ExpertEdge", params(Expert)))]
+#[graphql(concrete(name = "LiaisonEdge", params(Liaison)))]
+pub struct Edge<T: OutputType> {
+    /// Opaque; pass it as `after` or `before` to page from here.
+    pub cursor: String,
+    pub node: T,
+}
+
+/// A page of a list, Relay style.
+#[derive(SimpleObject)]
+#[graphql(concrete(name = "CommitteeConnection", params(Committee)))]
+#[graphql(concrete(name = "WorkingGroupConnection", params(WorkingGroup)))]
+#[graphql(concrete(name = "StandardConnection", params(Standard)))]
+#[graphql(concrete(name = "ExpertConnection", params(Expert)))]
+#[graphql(concrete(name = "LiaisonConnection", params(Liaison)))]
+pub struct Connection<T>
+where
+    T: OutputType,
+    Edge<T>: OutputType,
+{
+    pub edges: Vec<Edge<T>>,
+    /// The page's nodes, without cursors.
+    pub nodes: Vec<T>,
+    pub page_info: PageInfo,
+    /// Rows in the whole list, across every page.
+    pub total_count: i32,
+}
+
+/// The `first`/`after`/`last`/`before` arguments of a connection field.
+#[derive(Clone, Debug, Default)]
+pub struct PageArgs {
+    pub first: Option<i32>,
+    pub after: Option<String>,
+    pub last: Option<i32>,
+    pub before: Option<String>,
+}
+
+/// The rows a page covers: positions `offset..offset + limit` of the list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Window {
+    pub offset: usize,
+    pub limit: usize,
+}
+
+impl PageArgs {
+    pub fn forward(first: Option<i32>, after: Option<String>) -> Self {
+        Self {
+            first,
+            after,
+            ..Self::default()
+        }
+    }
+
+    /// Whether the page is counted from the end, so the list's length must be known first.
+    pub fn needs_total(&self) -> bool {
+        self.last.is_some() && self.before.is_none()
+    }
+
+    /// The window these arguments select from a list of `total` rows
+    /// (`None` when unknown, allowed unless `needs_total`).
+    pub fn window(&self, total: Option<usize>) -> AppResult<Window> {
+        let first = page_size("first", self.first)?;
+        let last = page_size("last", self.last)?;
+        let mut start = match &self.after {
+            Some(cursor) => decode_cursor(cursor)? + 1,
+            None => 0,
+        };
+        let mut end = match &self.before {
+            Some(cursor) => Some(decode_cursor(cursor)?),
+            None => total,
+        };
+        if let Some(total) = total {
+            start = start.min(total);
+            end = end.map(|end| end.min(total));
+        }
+        let mut end = end.map(|end| end.max(start));
+        match (first, last) {
+            (None, None) => {
+                end = Some(end.map_or(start + DEFAULT_PAGE_SIZE, |end| {
+                    end.min(start + DEFAULT_PAGE_SIZE)
+                }))
+            }
+            (first, last) => {
+                if let Some(first) = first {
+                    end = Some(end.map_or(start + first, |end| end.min(start + first)));
+                }
+                if let Some(last) = last {
+                    let end =
+                        end.expect("`last` without `before` is only windowed with a known total");
+                    start = start.max(end.saturating_sub(last));
+                }
+            }
+        }
+        let end = end.expect("every branch bounds the end");
+        Ok(Window {
+            offset: start,
+            limit: end - start,
+        })
+    }
+}
+
+fn page_size(name: &str, value: Option<i32>) -> AppResult<Option<usize>> {
+    match value {
+        None => Ok(None),
+        Some(n) if n < 0 => Err(AppError::bad_input(format!(
+            "`{name}` must not be negative"
+        ))),
+        Some(n) if n as usize > MAX_PAGE_SIZE => Err(AppError::bad_input(format!(
+            "`{name}` must be at most {MAX_PAGE_SIZE}; page through longer lists with cursors"
+        ))),
+        Some(n) => Ok(Some(n as usize)),
+    }
+}
+
+pub fn encode_cursor(position: usize) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{CURSOR_PREFIX}{position}"))
+}
+
+pub fn decode_cursor(cursor: &str) -> AppResult<usize> {
+    URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .and_then(|text| {
+            text.strip_prefix(CURSOR_PREFIX)
+                .and_then(|n| n.parse().ok())
+        })
+        .ok_or_else(|| {
+            AppError::bad_input(format!(
+                "`{}` is not a cursor issued by this registry",
+                truncate(cursor)
+            ))
+        })
+}
+
+impl<T> Connection<T>
+where
+    T: OutputType + Clone,
+    Edge<T>: OutputType,
+{
+    /// A page of rows read for `window`: `rows` may hold one row past the
+    /// window, which only tells that a next page exists.
+    pub fn from_window(
+        mut rows: Vec<T>,
+        window: Window,
+        total_count: usize,
+        more_after: bool,
+    ) -> Self {
+        let has_next_page = more_after || rows.len() > window.limit;
+        rows.truncate(window.limit);
+        let edges: Vec<Edge<T>> = rows
+            .into_iter()
+            .enumerate()
+            .map(|(i, node)| Edge {
+                cursor: encode_cursor(window.offset + i),
+                node,
+            })
+            .collect();
+        Self {
+            page_info: PageInfo {
+                has_next_page,
+                has_previous_page: window.offset > 0,
+                start_cursor: edges.first().map(|edge| edge.cursor.clone()),
+                end_cursor: edges.last().map(|edge| edge.cursor.clone()),
+            },
+            nodes: edges.iter().map(|edge| edge.node.clone()).collect(),
+            edges,
+            total_count: i32::try_from(total_count).unwrap_or(i32::MAX),
+        }
+    }
+
+    /// A page of a list that is already whole in memory.
+    pub fn from_list(list: Vec<T>, args: &PageArgs) -> AppResult<Self> {
+        let total = list.len();
+        let window = args.window(Some(total))?;
+        let end = window.offset + window.limit;
+        let rows = list
+            .into_iter()
+            .skip(window.offset)
+            .take(window.limit)
+            .collect();
+        Ok(Self::from_window(rows, window, total, end < total))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(
+        first: Option<i32>,
+        after: Option<usize>,
+        last: Option<i32>,
+        before: Option<usize>,
+    ) -> PageArgs {
+        PageArgs {
+            first,
+            after: after.map(encode_cursor),
+            last,
+            before: before.map(encode_cursor),
+        }
+    }
+
+    #[test]
+    fn windows_follow_relay() {
+        let w = |a: PageArgs, total| a.window(total).unwrap();
+        assert_eq!(
+            w(args(Some(2), None, None, None), None),
+            Window {
+                offset: 0,
+                limit: 2
+            }
+        );
+        assert_eq!(
+            w(args(Some(2), Some(1), None, None), None),
+            Window {
+                offset: 2,
+                limit: 2
+            }
+        );
+        assert_eq!(
+            w(args(None, None, Some(2), None), Some(10)),
+            Window {
+                offset: 8,
+                limit: 2
+            }
+        );
+        assert_eq!(
+            w(args(None, None, Some(3), Some(5)), None),
+            Window {
+                offset: 2,
+                limit: 3
+            }
+        );
+        assert_eq!(
+            w(args(Some(10), Some(3), None, Some(6)), None),
+            Window {
+                offset: 4,
+                limit: 2
+            }
+        );
+        assert_eq!(
+            w(args(None, None, None, None), Some(5)),
+            Window {
+                offset: 0,
+                limit: 5
+            }
+        );
+        assert_eq!(
+            w(args(Some(5), Some(20), None, None), Some(10)),
+            Window {
+                offset: 10,
+                limit: 0
+            }
+        );
+    }
+
+    #[test]
+    fn bad_sizes_and_cursors_are_refused() {
+        assert!(args(Some(101), None, None, None).window(None).is_err());
+        assert!(args(Some(-1), None, None, None).window(None).is_err());
+        assert!(decode_cursor("garbage").is_err());
+        assert!(decode_cursor(&URL_SAFE_NO_PAD.encode("offset:-3")).is_err());
+        assert_eq!(decode_cursor(&encode_cursor(42)).unwrap(), 42);
+    }
+}
+
+/// Whether the client selected `totalCount` on the connection being resolved:
+/// counting costs a statement, so it runs only when asked for.
+pub fn wants_total(ctx: &async_graphql::Context<'_>) -> bool {
+    ctx.look_ahead().field("totalCount").exists()
+}
+
+/// A page of a root list read straight from SQL with `LIMIT`/`OFFSET`,
+/// counting the list only when `totalCount` or `last` needs it.
+pub async fn sql_page<E, T>(
+    ctx: &async_graphql::Context<'_>,
+    select: sea_orm::Select<E>,
+    args: &PageArgs,
+    wrap: impl Fn(E::Model) -> T,
+) -> AppResult<Connection<T>>
+where
+    E: sea_orm::EntityTrait,
+    E::Model: Sync,
+    T: OutputType + Clone,
+    Edge<T>: OutputType,
+{
+    use sea_orm::{PaginatorTrait, QuerySelect};
+
+    let db = super::loader::db(ctx);
+    let total = if args.needs_total() || wants_total(ctx) {
+        Some(select.clone().count(db).await? as usize)
+    } else {
+        None
+    };
+    let window = args.window(total)?;
+    let rows = if window.limit == 0 && total.is_some() {
+        Vec::new()
+    } else {
+        select
+            .offset(window.offset as u64)
+            .limit(window.limit as u64 + 1)
+            .all(db)
+            .await?
+    };
+    let more_after = total.is_some_and(|total| window.offset + window.limit < total);
+    Ok(Connection::from_window(
+        rows.into_iter().map(wrap).collect(),
+        window,
+        total.unwrap_or(0),
+        more_after,
+    ))
+}
+
+/// The complexity of a connection field: its page size times the cost of
+/// one node, so that a client asking for 100 rows pays for 100.
+pub fn complexity(first: Option<i32>, last: Option<i32>, child_complexity: usize) -> usize {
+    let page = first.or(last).map_or(DEFAULT_PAGE_SIZE, |n| {
+        n.clamp(0, MAX_PAGE_SIZE as i32) as usize
+    });
+    1 + page.max(1) * child_complexity
+}

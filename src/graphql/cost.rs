@@ -1,0 +1,126 @@
+//! `RequestScope`: the schema extension that gives each request its own
+//! loaders and counting connection, reports the request's cost in
+//! `extensions.cost`, and gives async-graphql's own errors a code.
+
+use std::sync::{Arc, Mutex};
+
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextPrepareRequest,
+    NextRequest, NextValidation,
+};
+use async_graphql::parser::types::ExecutableDocument;
+use async_graphql::{
+    Request, Response, ServerError, ServerResult, ValidationResult, Value, Variables,
+};
+use sea_orm::DatabaseConnection;
+
+use super::loader::RegistryLoader;
+use crate::db::CountingConnection;
+use crate::error::code;
+
+/// Makes one `RequestScope` per request.
+pub struct RequestScopeFactory {
+    pub db: DatabaseConnection,
+    pub report_cost: bool,
+}
+
+impl ExtensionFactory for RequestScopeFactory {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(RequestScope {
+            db: CountingConnection::new(self.db.clone()),
+            report_cost: self.report_cost,
+            validation: Mutex::default(),
+        })
+    }
+}
+
+struct RequestScope {
+    db: CountingConnection,
+    report_cost: bool,
+    validation: Mutex<Option<ValidationResult>>,
+}
+
+#[async_trait::async_trait]
+impl Extension for RequestScope {
+    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
+        let response = next.run(ctx).await;
+        if !self.report_cost {
+            return response;
+        }
+        let validation = *self.validation.lock().expect("validation lock");
+        let (depth, complexity) = validation.map_or((0, 0), |v| (v.depth, v.complexity));
+        let cost = Value::from_json(serde_json::json!({
+            "sqlStatements": self.db.statements(),
+            "depth": depth,
+            "complexity": complexity,
+        }))
+        .expect("a JSON object is a value");
+        response.extension("cost", cost)
+    }
+
+    async fn prepare_request(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<Request> {
+        let request = request.data(RegistryLoader::for_request(self.db.clone()));
+        next.run(ctx, request).await
+    }
+
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        next.run(ctx, query, variables)
+            .await
+            .map_err(|err| with_code(err, code::GRAPHQL_PARSE_FAILED))
+    }
+
+    async fn validation(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        next: NextValidation<'_>,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
+        match next.run(ctx).await {
+            Ok(result) => {
+                *self.validation.lock().expect("validation lock") = Some(result);
+                Ok(result)
+            }
+            Err(errors) => Err(errors
+                .into_iter()
+                .map(|err| with_code(err, code::GRAPHQL_VALIDATION_FAILED))
+                .collect()),
+        }
+    }
+
+    async fn execute(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        operation_name: Option<&str>,
+        next: NextExecute<'_>,
+    ) -> Response {
+        let mut response = next.run(ctx, operation_name).await;
+        // Resolvers always set a code (see error.rs); an error without one
+        // comes from async-graphql checking the request, e.g. a variable of
+        // the wrong type or an unknown operation name.
+        response.errors = response
+            .errors
+            .into_iter()
+            .map(|err| with_code(err, code::BAD_USER_INPUT))
+            .collect();
+        response
+    }
+}
+
+/// Sets `extensions.code` where it is not set yet.
+fn with_code(mut err: ServerError, fallback: &str) -> ServerError {
+    let extensions = err.extensions.get_or_insert_with(Default::default);
+    if extensions.get("code").is_none() {
+        extensions.set("code", fallback);
+    }
+    err
+}

@@ -1,0 +1,124 @@
+//! `Expert`: a person named in a report, their root fields, their
+//! federation entity, and their loaders.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_graphql::dataloader::Loader;
+use async_graphql::{Context, ID, Object};
+use entity::expert;
+use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryOrder};
+
+use super::connection::{Connection, PageArgs, sql_page};
+use super::id::{NodeType, decode_as, encode};
+use super::loader::{LoadResult, RegistryLoader, index_by, loaders, rows_where};
+use super::position::{Position, PositionsOf};
+use super::source::{Source, sources};
+use crate::error::AppResult;
+
+/// A person named in a report.
+#[derive(Clone, Debug)]
+pub struct Expert(pub expert::Model);
+
+#[Object]
+impl Expert {
+    /// Opaque global id, stable across restarts; `node(id:)` and `expert(id:)` resolve it.
+    pub async fn id(&self) -> ID {
+        encode(NodeType::Expert, &self.0.key)
+    }
+
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// The organization they are stated to work for.
+    async fn organization(&self) -> Option<&str> {
+        self.0.organization.as_deref()
+    }
+
+    /// Where the reports name them.
+    async fn sources(&self) -> Vec<Source> {
+        sources(&self.0.sources)
+    }
+
+    /// Roles they hold.
+    async fn positions(&self, ctx: &Context<'_>) -> AppResult<Vec<Position>> {
+        let rows = loaders(ctx)
+            .load_one(PositionsOf::Expert(self.0.id))
+            .await?
+            .unwrap_or_default();
+        Ok(rows.into_iter().map(Position).collect())
+    }
+
+    /// How the dataset read the reports where they are ambiguous.
+    async fn notes(&self) -> Option<&str> {
+        self.0.notes.as_deref()
+    }
+}
+
+/// Root fields and the federation entity of `Expert`.
+#[derive(Default)]
+pub struct ExpertQuery;
+
+#[Object]
+impl ExpertQuery {
+    /// An expert by id; `null` for an id of no expert here.
+    async fn expert(&self, ctx: &Context<'_>, id: ID) -> AppResult<Option<Expert>> {
+        expert_by_id(ctx, &id).await
+    }
+
+    /// Every expert, by name.
+    #[graphql(complexity = "super::connection::complexity(first, None, child_complexity)")]
+    async fn experts(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> AppResult<Connection<Expert>> {
+        let select = expert::Entity::find()
+            .order_by_asc(expert::Column::Name)
+            .order_by_asc(expert::Column::Id);
+        sql_page(ctx, select, &PageArgs::forward(first, after), Expert).await
+    }
+
+    /// Federation: an expert by its `id` key.
+    #[graphql(entity)]
+    async fn find_expert_by_id(&self, ctx: &Context<'_>, id: ID) -> AppResult<Option<Expert>> {
+        expert_by_id(ctx, &id).await
+    }
+}
+
+pub async fn expert_by_id(ctx: &Context<'_>, id: &str) -> AppResult<Option<Expert>> {
+    let key = decode_as(NodeType::Expert, id)?;
+    Ok(loaders(ctx).load_one(ExpertByKey(key)).await?.map(Expert))
+}
+
+/// An expert by row id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ExpertById(pub i32);
+
+/// An expert by dataset key.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ExpertByKey(pub String);
+
+impl Loader<ExpertById> for RegistryLoader {
+    type Value = expert::Model;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[ExpertById]) -> LoadResult<HashMap<ExpertById, Self::Value>> {
+        let condition = expert::Column::Id.is_in(keys.iter().map(|key| key.0));
+        let rows = rows_where::<expert::Entity>(&self.db, condition, expert::Column::Id).await?;
+        Ok(index_by(rows, |row| ExpertById(row.id)))
+    }
+}
+
+impl Loader<ExpertByKey> for RegistryLoader {
+    type Value = expert::Model;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[ExpertByKey]) -> LoadResult<HashMap<ExpertByKey, Self::Value>> {
+        let condition = expert::Column::Key.is_in(keys.iter().map(|key| key.0.clone()));
+        let rows = rows_where::<expert::Entity>(&self.db, condition, expert::Column::Id).await?;
+        Ok(index_by(rows, |row| ExpertByKey(row.key.clone())))
+    }
+}

@@ -1,0 +1,267 @@
+//! `WorkingGroup`: a working or research group of a committee, its root
+//! fields, its federation entity, and its loaders.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_graphql::dataloader::Loader;
+use async_graphql::{Context, Enum, ID, Object};
+use entity::{working_group, working_group_alias};
+use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use serde::Deserialize;
+
+use super::committee::{Committee, CommitteeById, SubtreeOf, committee_by_code};
+use super::connection::{Connection, PageArgs, sql_page};
+use super::id::{NodeType, encode};
+use super::liaison::{Liaison, LiaisonsOf};
+use super::loader::{LoadResult, Owner, RegistryLoader, group_by, index_by, loaders, rows_where};
+use super::parse_enum;
+use super::position::{Position, PositionsOf};
+use super::source::{Source, sources};
+use super::standard::Standard;
+use super::standard_filter::{StandardFilter, StandardOrder, standards_of};
+use super::statistic::{Statistic, StatisticsOf};
+use crate::codes::lookup_key;
+use crate::error::{AppError, AppResult};
+
+/// What kind of group it is.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum WorkingGroupKind {
+    WorkingGroup,
+    ResearchGroup,
+}
+
+/// A working group or research group of a committee.
+#[derive(Clone, Debug)]
+pub struct WorkingGroup(pub working_group::Model);
+
+#[Object]
+impl WorkingGroup {
+    /// Opaque global id, stable across restarts; `node(id:)` resolves it.
+    pub async fn id(&self) -> ID {
+        encode(NodeType::WorkingGroup, &self.0.code)
+    }
+
+    /// Canonical code, e.g. SAC/TC28/WG34 or SAC/TC28/SC7/WG7; groups without a number get a stable slug code.
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// Working group or research group.
+    async fn kind(&self) -> AppResult<WorkingGroupKind> {
+        parse_enum(&self.0.kind)
+    }
+
+    /// The committee the group belongs to.
+    async fn committee(&self, ctx: &Context<'_>) -> AppResult<Committee> {
+        loaders(ctx)
+            .load_one(CommitteeById(self.0.committee_id))
+            .await?
+            .map(Committee)
+            .ok_or_else(|| {
+                AppError::Corrupt(format!("working group {} has no committee", self.0.id))
+            })
+    }
+
+    /// Year established, where a report states it.
+    async fn established(&self) -> Option<i32> {
+        self.0.established
+    }
+
+    /// What the group works on, as a report states it.
+    async fn focus(&self) -> Option<&str> {
+        self.0.focus.as_deref()
+    }
+
+    /// Standards this group is responsible for.
+    #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "super::connection::complexity(first, last, child_complexity)")]
+    async fn standards(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<StandardFilter>,
+        order_by: Option<Vec<StandardOrder>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> AppResult<Connection<Standard>> {
+        let args = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        standards_of(ctx, Owner::WorkingGroup(self.0.id), filter, order_by, &args).await
+    }
+
+    /// Relations with international bodies.
+    async fn liaisons(&self, ctx: &Context<'_>) -> AppResult<Vec<Liaison>> {
+        let rows = loaders(ctx)
+            .load_one(LiaisonsOf(Owner::WorkingGroup(self.0.id)))
+            .await?
+            .unwrap_or_default();
+        Ok(rows.into_iter().map(Liaison).collect())
+    }
+
+    /// Roles experts hold in this group.
+    async fn positions(&self, ctx: &Context<'_>) -> AppResult<Vec<Position>> {
+        let holder = PositionsOf::Holder(Owner::WorkingGroup(self.0.id));
+        let rows = loaders(ctx).load_one(holder).await?.unwrap_or_default();
+        Ok(rows.into_iter().map(Position).collect())
+    }
+
+    /// Figures the reports state about this group.
+    async fn statistics(&self, ctx: &Context<'_>) -> AppResult<Vec<Statistic>> {
+        let rows = loaders(ctx)
+            .load_one(StatisticsOf(Owner::WorkingGroup(self.0.id)))
+            .await?
+            .unwrap_or_default();
+        Ok(rows.into_iter().map(Statistic).collect())
+    }
+
+    /// Where the reports state this group.
+    async fn sources(&self) -> Vec<Source> {
+        sources(&self.0.sources)
+    }
+
+    /// How the dataset read the reports where they are ambiguous.
+    async fn notes(&self) -> Option<&str> {
+        self.0.notes.as_deref()
+    }
+}
+
+/// Root fields and the federation entity of `WorkingGroup`.
+#[derive(Default)]
+pub struct WorkingGroupQuery;
+
+#[Object]
+impl WorkingGroupQuery {
+    /// A working group by code; the committee part may be any of its committee's aliases (TC28/WG34).
+    async fn working_group(
+        &self,
+        ctx: &Context<'_>,
+        code: String,
+    ) -> AppResult<Option<WorkingGroup>> {
+        working_group_by_code(ctx, &code).await
+    }
+
+    /// Working groups by code; with `committee`, those of that committee and its subcommittees.
+    #[graphql(complexity = "super::connection::complexity(first, None, child_complexity)")]
+    async fn working_groups(
+        &self,
+        ctx: &Context<'_>,
+        committee: Option<String>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> AppResult<Connection<WorkingGroup>> {
+        let mut select = working_group::Entity::find().order_by_asc(working_group::Column::Code);
+        if let Some(code) = committee {
+            let committees = match committee_by_code(ctx, &code).await? {
+                Some(committee) => loaders(ctx)
+                    .load_one(SubtreeOf(committee.0.id))
+                    .await?
+                    .unwrap_or_default(),
+                None => Vec::new(),
+            };
+            select = select.filter(working_group::Column::CommitteeId.is_in(committees));
+        }
+        sql_page(ctx, select, &PageArgs::forward(first, after), WorkingGroup).await
+    }
+
+    /// Federation: a working group by its `code` key.
+    #[graphql(entity)]
+    async fn find_working_group_by_code(
+        &self,
+        ctx: &Context<'_>,
+        code: String,
+    ) -> AppResult<Option<WorkingGroup>> {
+        working_group_by_code(ctx, &code).await
+    }
+}
+
+pub async fn working_group_by_code(
+    ctx: &Context<'_>,
+    code: &str,
+) -> AppResult<Option<WorkingGroup>> {
+    Ok(loaders(ctx)
+        .load_one(WorkingGroupByCode(lookup_key(code)))
+        .await?
+        .map(WorkingGroup))
+}
+
+/// A working group by row id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct WorkingGroupById(pub i32);
+
+/// A working group by the lookup key of its code or an alias.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct WorkingGroupByCode(pub String);
+
+/// The working groups of a committee.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct WorkingGroupsOf(pub i32);
+
+impl Loader<WorkingGroupById> for RegistryLoader {
+    type Value = working_group::Model;
+    type Error = Arc<DbErr>;
+
+    async fn load(
+        &self,
+        keys: &[WorkingGroupById],
+    ) -> LoadResult<HashMap<WorkingGroupById, Self::Value>> {
+        let condition = working_group::Column::Id.is_in(keys.iter().map(|key| key.0));
+        let rows =
+            rows_where::<working_group::Entity>(&self.db, condition, working_group::Column::Id)
+                .await?;
+        Ok(index_by(rows, |row| WorkingGroupById(row.id)))
+    }
+}
+
+impl Loader<WorkingGroupByCode> for RegistryLoader {
+    type Value = working_group::Model;
+    type Error = Arc<DbErr>;
+
+    async fn load(
+        &self,
+        keys: &[WorkingGroupByCode],
+    ) -> LoadResult<HashMap<WorkingGroupByCode, Self::Value>> {
+        let rows = working_group_alias::Entity::find()
+            .find_also_related(working_group::Entity)
+            .filter(
+                working_group_alias::Column::AliasKey.is_in(keys.iter().map(|key| key.0.clone())),
+            )
+            .all(&self.db)
+            .await
+            .map_err(Arc::new)?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(alias, group)| {
+                group.map(|group| (WorkingGroupByCode(alias.alias_key), group))
+            })
+            .collect())
+    }
+}
+
+impl Loader<WorkingGroupsOf> for RegistryLoader {
+    type Value = Vec<working_group::Model>;
+    type Error = Arc<DbErr>;
+
+    async fn load(
+        &self,
+        keys: &[WorkingGroupsOf],
+    ) -> LoadResult<HashMap<WorkingGroupsOf, Self::Value>> {
+        let condition = working_group::Column::CommitteeId.is_in(keys.iter().map(|key| key.0));
+        let rows =
+            rows_where::<working_group::Entity>(&self.db, condition, working_group::Column::Code)
+                .await?;
+        Ok(group_by(keys, rows, |row| {
+            Some(WorkingGroupsOf(row.committee_id))
+        }))
+    }
+}

@@ -1,0 +1,16 @@
+//! standards-registry: a GraphQL federation subgraph serving the registry of
+//! IT standardization bodies. `main.rs` only wires these modules together.
+
+pub mod codes;
+pub mod config;
+pub mod dataset;
+pub mod db;
+pub mod error;
+pub mod graphql;
+pub mod playground;
+pub mod schema;
+pub mod server;
+
+pub use config::{SchemaConfig, ServeConfig};
+pub use schema::{RegistrySchema, build_schema, export_sdl};
+pub use server::app;

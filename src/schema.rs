@@ -1,0 +1,56 @@
+//! The root query and `build_schema`, the one place the schema is built:
+//! the server, the tests and `export-schema` all come through here.
+
+use async_graphql::{
+    EmptyMutation, EmptySubscription, MergedObject, SDLExportOptions, Schema, SchemaBuilder,
+};
+use sea_orm::DatabaseConnection;
+
+use crate::config::SchemaConfig;
+use crate::graphql::committee::CommitteeQuery;
+use crate::graphql::cost::RequestScopeFactory;
+use crate::graphql::expert::ExpertQuery;
+use crate::graphql::liaison::LiaisonQuery;
+use crate::graphql::node::NodeQuery;
+use crate::graphql::search::SearchQuery;
+use crate::graphql::standard::StandardQuery;
+use crate::graphql::working_group::WorkingGroupQuery;
+
+/// Every root field, gathered from the type modules.
+#[derive(MergedObject, Default)]
+pub struct Query(
+    NodeQuery,
+    CommitteeQuery,
+    WorkingGroupQuery,
+    StandardQuery,
+    ExpertQuery,
+    LiaisonQuery,
+    SearchQuery,
+);
+
+pub type RegistrySchema = Schema<Query, EmptyMutation, EmptySubscription>;
+
+/// The schema's types, limits and federation, without a database.
+fn builder(config: &SchemaConfig) -> SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
+    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+        .enable_federation()
+        .limit_depth(config.max_depth)
+        .limit_complexity(config.max_complexity)
+}
+
+/// The schema serving `db`.
+pub fn build_schema(db: DatabaseConnection, config: &SchemaConfig) -> RegistrySchema {
+    builder(config)
+        .extension(RequestScopeFactory {
+            db,
+            report_cost: config.report_cost,
+        })
+        .finish()
+}
+
+/// The SDL a federation gateway composes: what `schema.graphql` holds.
+pub fn export_sdl() -> String {
+    builder(&SchemaConfig::default())
+        .finish()
+        .sdl_with_options(SDLExportOptions::new().federation().compose_directive())
+}
