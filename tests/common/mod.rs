@@ -1,0 +1,174 @@
+//! What every integration test starts from: a fresh, migrated database
+//! holding the real dataset (an SQLite file in a temp dir, or a database of
+//! its own on the PostgreSQL server in `TEST_POSTGRES_URL`), the real schema
+//! over it, and helpers that run a query and return its JSON.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use async_graphql::Request;
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+use serde_json::Value;
+use standards_registry::config::DatabaseConfig;
+use standards_registry::{RegistrySchema, SchemaConfig, build_schema, dataset, db};
+
+/// Which database a test runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A database of the test's own, dropped (PostgreSQL) or deleted (SQLite) afterwards.
+pub struct TestDb {
+    pub db: DatabaseConnection,
+    pub backend: Backend,
+    _dir: Option<tempfile::TempDir>,
+    postgres: Option<(String, String)>,
+}
+
+pub fn dataset_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("data/registry.json")
+}
+
+pub fn dataset_text() -> String {
+    std::fs::read_to_string(dataset_path()).expect("data/registry.json is readable")
+}
+
+impl TestDb {
+    /// A migrated, empty database.
+    pub async fn empty(backend: Backend) -> Self {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("a temp dir");
+                let url = format!("sqlite://{}?mode=rwc", dir.path().join("registry.db").display());
+                let db = connect(&url).await;
+                Self { db, backend, _dir: Some(dir), postgres: None }
+            }
+            Backend::Postgres => {
+                static NEXT: AtomicUsize = AtomicUsize::new(0);
+                let server = std::env::var("TEST_POSTGRES_URL").expect("TEST_POSTGRES_URL is set for PostgreSQL tests");
+                let name = format!(
+                    "registry_test_{}_{}_{}",
+                    std::process::id(),
+                    NEXT.fetch_add(1, Ordering::Relaxed),
+                    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos()
+                );
+                let admin = connect_plain(&server).await;
+                admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create a test database");
+                drop(admin);
+                let url = with_database(&server, &name);
+                let db = connect(&url).await;
+                Self { db, backend, _dir: None, postgres: Some((server, name)) }
+            }
+        }
+    }
+
+    /// A migrated database holding the real dataset.
+    pub async fn with_dataset(backend: Backend) -> Self {
+        let test_db = Self::empty(backend).await;
+        dataset::import_file(&test_db.db, &dataset_path()).await.expect("the dataset imports");
+        test_db
+    }
+
+    /// A migrated database holding `dataset_json`.
+    pub async fn with(backend: Backend, dataset_json: &str) -> Self {
+        let test_db = Self::empty(backend).await;
+        let parsed = dataset::parse(dataset_json).expect("the dataset parses");
+        dataset::import(&test_db.db, &parsed).await.expect("the dataset imports");
+        test_db
+    }
+
+    pub fn schema(&self) -> RegistrySchema {
+        build_schema(self.db.clone(), &SchemaConfig::default())
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((server, name)) = self.postgres.take() {
+            // Dropping needs a runtime of its own: the test's is shutting down.
+            let _ = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                runtime.block_on(async {
+                    let admin = connect_plain(&server).await;
+                    let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+                });
+            })
+            .join();
+        }
+    }
+}
+
+async fn connect(url: &str) -> DatabaseConnection {
+    let config = DatabaseConfig { database_url: url.to_owned(), max_connections: 4 };
+    let conn = db::connect(&config).await.expect("connect to the test database");
+    db::migrate(&conn).await.expect("migrations apply");
+    conn
+}
+
+async fn connect_plain(url: &str) -> DatabaseConnection {
+    sea_orm::Database::connect(url).await.expect("connect to the PostgreSQL server")
+}
+
+/// `postgres://user@host:port/db` with its database replaced by `name`.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, _) = url.rsplit_once('/').expect("a PostgreSQL URL names a database");
+    format!("{base}/{name}")
+}
+
+/// Runs a query and returns the whole response as JSON (data, errors, extensions).
+pub async fn execute(schema: &RegistrySchema, request: impl Into<Request>) -> Value {
+    serde_json::to_value(schema.execute(request).await).expect("a response serializes")
+}
+
+/// Runs a query that must succeed and returns its `data`.
+pub async fn data(schema: &RegistrySchema, query: &str) -> Value {
+    let response = execute(schema, query).await;
+    assert!(response.get("errors").is_none(), "unexpected errors: {response:#}");
+    response["data"].clone()
+}
+
+/// The first error's `extensions.code` and message.
+pub async fn error(schema: &RegistrySchema, query: &str) -> (String, String) {
+    let response = execute(schema, query).await;
+    let error = &response["errors"][0];
+    assert!(!error.is_null(), "expected an error: {response:#}");
+    (error["extensions"]["code"].as_str().unwrap_or_default().to_owned(), error["message"].as_str().unwrap().to_owned())
+}
+
+/// SQL statements the response reports in `extensions.cost`.
+pub fn statements(response: &Value) -> u64 {
+    response["extensions"]["cost"]["sqlStatements"].as_u64().expect("cost is reported")
+}
+
+/// Declares each test twice: on SQLite, always, and on PostgreSQL, run when
+/// `TEST_POSTGRES_URL` was set at build time and reported as ignored otherwise.
+#[macro_export]
+macro_rules! on_every_backend {
+    ($(async fn $name:ident($backend:ident: Backend) $body:block)*) => {
+        mod sqlite {
+            #[allow(unused_imports)]
+            use super::*;
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(Backend::Sqlite).await
+                }
+            )*
+        }
+        mod postgres {
+            #[allow(unused_imports)]
+            use super::*;
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                #[cfg_attr(not(postgres_tests), ignore = "set TEST_POSTGRES_URL to run against PostgreSQL")]
+                async fn $name() {
+                    super::$name(Backend::Postgres).await
+                }
+            )*
+        }
+        $(async fn $name($backend: Backend) $body)*
+    };
+}
