@@ -19,7 +19,7 @@ pub const DEFAULT_PAGE_SIZE: usize = 20;
 /// Deepest query accepted.
 pub const DEFAULT_MAX_DEPTH: usize = 16;
 /// Most complex query accepted; connections count `first` times their selection.
-pub const DEFAULT_MAX_COMPLEXITY: usize = 50_000;
+pub const DEFAULT_MAX_COMPLEXITY: usize = 300_000;
 /// Most operations in one batched request.
 pub const DEFAULT_MAX_BATCH: usize = 16;
 /// Connections in the database pool.

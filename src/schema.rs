@@ -8,10 +8,10 @@ use sea_orm::DatabaseConnection;
 
 use crate::config::SchemaConfig;
 use crate::graphql::committee::CommitteeQuery;
-use crate::graphql::cost::RequestScopeFactory;
 use crate::graphql::expert::ExpertQuery;
 use crate::graphql::liaison::LiaisonQuery;
 use crate::graphql::node::NodeQuery;
+use crate::graphql::request_scope::RequestScopeFactory;
 use crate::graphql::search::SearchQuery;
 use crate::graphql::standard::StandardQuery;
 use crate::graphql::working_group::WorkingGroupQuery;

@@ -1,17 +1,36 @@
 //! The HTTP surface: `POST`/`GET /graphql`, the playground at `/`,
 //! `GET /healthz`, and graceful shutdown. Thin: every answer comes from the schema.
+//!
+//! `/graphql` follows GraphQL over HTTP (and passes graphql-http's audit,
+//! every MUST and SHOULD: see tests/federation/audit.mjs):
+//!
+//! - The answer's media type is negotiated from `Accept`:
+//!   `application/graphql-response+json` when the client accepts it (and
+//!   prefers it at least as much as `application/json`), `application/json`
+//!   when `Accept` is missing, is `*/*` or prefers it, and 406 when the client
+//!   accepts neither.
+//! - A request that is not a GraphQL request gets 400 (413 when too large,
+//!   415 for a body that is not `application/json` in UTF-8); a mutation over
+//!   GET gets 405 with `Allow: POST`; another method gets 405 with
+//!   `Allow: GET, POST`. Each refusal is a GraphQL-shaped error with
+//!   `extensions.code`, and no `data`.
+//! - A request that fails before execution (a document that does not parse
+//!   or validate, variables that do not coerce, an unknown operation) is
+//!   answered without `data`: with 200 in `application/json`, with 400 in
+//!   `application/graphql-response+json`. Once execution started the answer
+//!   is 200, whatever errors fields raised.
+//! - A POST body may be a JSON array of requests (a batch), answered by an
+//!   array in the same order; `SchemaConfig::max_batch` limits its length.
 
-use async_graphql::http::is_accept_multipart_mixed;
 use async_graphql::parser::types::OperationType;
-use async_graphql::{BatchRequest, Request};
-use async_graphql_axum::{GraphQLBatchRequest, GraphQLResponse};
+use async_graphql::{BatchRequest, BatchResponse, Request, Response as GraphQLResult};
 use axum::Router;
-use axum::extract::State;
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use serde_json::json;
-use tower_http::limit::RequestBodyLimitLayer;
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
 use tower_http::trace::TraceLayer;
 
 use crate::config::SchemaConfig;
@@ -21,6 +40,10 @@ use crate::schema::RegistrySchema;
 
 /// The largest request body accepted; larger ones get HTTP 413.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// GraphQL over HTTP's own media type for responses.
+const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
+const JSON: &str = "application/json";
 
 #[derive(Clone)]
 struct AppState {
@@ -35,10 +58,12 @@ pub fn app(schema: RegistrySchema, config: &SchemaConfig) -> Router {
         max_batch: config.max_batch,
     };
     Router::new()
-        .route("/graphql", get(graphql).post(graphql))
+        .route(
+            "/graphql",
+            get(graphql).post(graphql).fallback(method_not_allowed),
+        )
         .route("/healthz", get(healthz))
         .merge(playground::routes())
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -47,46 +72,340 @@ async fn healthz() -> &'static str {
     "ok"
 }
 
-async fn graphql(
-    State(state): State<AppState>,
-    method: Method,
-    headers: HeaderMap,
-    request: Result<GraphQLBatchRequest<BadRequest>, BadRequest>,
-) -> Response {
-    let batch = match request {
-        Ok(request) => request.into_inner(),
-        Err(rejection) => return rejection.into_response(),
-    };
-    if headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(is_accept_multipart_mixed)
-    {
-        return error_response(
-            StatusCode::NOT_ACCEPTABLE,
-            code::BAD_REQUEST,
-            "multipart responses are not served",
-        );
-    }
-    if let BatchRequest::Batch(requests) = &batch {
-        if requests.len() > state.max_batch {
-            let message = format!("a batch may hold at most {} operations", state.max_batch);
-            return error_response(StatusCode::BAD_REQUEST, code::BAD_REQUEST, &message);
+/// The media type an answer is written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum MediaType {
+    /// `application/graphql-response+json`: status codes tell request errors.
+    GraphQLResponse,
+    /// `application/json`: every GraphQL response is a 200.
+    Json,
+}
+
+impl MediaType {
+    fn content_type(self) -> &'static str {
+        match self {
+            Self::GraphQLResponse => GRAPHQL_RESPONSE_JSON,
+            Self::Json => JSON,
         }
     }
-    if method == Method::GET && batch.iter().any(|request| !is_query(request)) {
-        // GET must be safe: only queries run over it (GraphQL over HTTP).
-        let mut response = error_response(
-            StatusCode::METHOD_NOT_ALLOWED,
-            code::BAD_REQUEST,
-            "only queries may be sent with GET; use POST",
-        );
-        response
-            .headers_mut()
-            .insert(header::ALLOW, "POST".parse().expect("a valid header"));
-        return response;
+}
+
+/// A request refused before it reaches the schema.
+struct Refusal {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    allow: Option<&'static str>,
+}
+
+impl Refusal {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+            allow: None,
+        }
     }
-    GraphQLResponse(state.schema.execute_batch(batch).await).into_response()
+
+    fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code::BAD_REQUEST, message)
+    }
+
+    fn too_large() -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            code::PAYLOAD_TOO_LARGE,
+            format!("the request body is larger than {MAX_BODY_BYTES} bytes"),
+        )
+    }
+
+    fn method_not_allowed(message: &str, allow: &'static str) -> Self {
+        Self {
+            allow: Some(allow),
+            ..Self::new(StatusCode::METHOD_NOT_ALLOWED, code::BAD_REQUEST, message)
+        }
+    }
+
+    fn into_response(self, media_type: MediaType) -> Response {
+        let body = json!({
+            "errors": [{ "message": self.message, "extensions": { "code": self.code } }]
+        });
+        let mut response = (
+            self.status,
+            [(header::CONTENT_TYPE, media_type.content_type())],
+            body.to_string(),
+        )
+            .into_response();
+        if let Some(allow) = self.allow {
+            response
+                .headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static(allow));
+        }
+        response
+    }
+}
+
+async fn method_not_allowed(headers: HeaderMap) -> Response {
+    let media_type = negotiate(&headers).unwrap_or(MediaType::Json);
+    Refusal::method_not_allowed("/graphql answers GET and POST", "GET, POST")
+        .into_response(media_type)
+}
+
+async fn graphql(State(state): State<AppState>, request: axum::extract::Request) -> Response {
+    let Some(media_type) = negotiate(request.headers()) else {
+        return Refusal::new(
+            StatusCode::NOT_ACCEPTABLE,
+            code::BAD_REQUEST,
+            format!(
+                "answers are written as {GRAPHQL_RESPONSE_JSON} or {JSON}; Accept allows neither"
+            ),
+        )
+        .into_response(MediaType::Json);
+    };
+    let batch = if request.method() == Method::POST {
+        read_post(request, state.max_batch).await
+    } else {
+        read_get(&request)
+    };
+    match batch {
+        Ok(batch) => execute(&state.schema, batch, media_type).await,
+        Err(refusal) => refusal.into_response(media_type),
+    }
+}
+
+/// The media type to answer in, from `Accept`; `None` when the client
+/// accepts neither of ours. Without `Accept`, or with only wildcards, the
+/// answer is `application/json`, as GraphQL over HTTP asks of servers while
+/// clients move to the new type.
+fn negotiate(headers: &HeaderMap) -> Option<MediaType> {
+    let ranges: Vec<(String, f32)> = headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .filter_map(media_range)
+        .collect();
+    if ranges.is_empty() {
+        return Some(MediaType::Json);
+    }
+    // The quality of a type is that of the most specific range naming it.
+    let quality = |media_type: &str| -> Option<(u8, f32)> {
+        ranges
+            .iter()
+            .filter_map(|(range, q)| {
+                let specificity = if range == media_type {
+                    2
+                } else if range == "application/*" {
+                    1
+                } else if range == "*/*" {
+                    0
+                } else {
+                    return None;
+                };
+                Some((specificity, *q))
+            })
+            .max_by_key(|(specificity, _)| *specificity)
+    };
+    let graphql_response = quality(GRAPHQL_RESPONSE_JSON);
+    let json_q = quality(JSON).map_or(0.0, |(_, q)| q);
+    match graphql_response {
+        // Named by the client and liked at least as much: the new type.
+        Some((2, q)) if q > 0.0 && q >= json_q => Some(MediaType::GraphQLResponse),
+        _ if json_q > 0.0 => Some(MediaType::Json),
+        Some((_, q)) if q > 0.0 => Some(MediaType::GraphQLResponse),
+        _ => None,
+    }
+}
+
+/// One entry of `Accept`: the lower-cased range and its quality.
+fn media_range(entry: &str) -> Option<(String, f32)> {
+    let mut parts = entry.split(';');
+    let range = parts.next()?.trim().to_ascii_lowercase();
+    if range.is_empty() {
+        return None;
+    }
+    let mut q = 1.0;
+    for parameter in parts {
+        if let Some((name, value)) = parameter.split_once('=')
+            && name.trim().eq_ignore_ascii_case("q")
+        {
+            q = value.trim().parse().unwrap_or(0.0);
+        }
+    }
+    Some((range, q))
+}
+
+/// A POST: a JSON body holding one request or a batch of them.
+async fn read_post(
+    request: axum::extract::Request,
+    max_batch: usize,
+) -> Result<BatchRequest, Refusal> {
+    check_content_type(request.headers())?;
+    let declared_length = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<u64>().ok());
+    if declared_length.is_some_and(|length| length > MAX_BODY_BYTES as u64) {
+        return Err(Refusal::too_large());
+    }
+    let bytes = axum::body::to_bytes(request.into_body(), MAX_BODY_BYTES)
+        .await
+        .map_err(|err| {
+            if is_length_limit(&err) {
+                Refusal::too_large()
+            } else {
+                Refusal::bad_request("the request body could not be read")
+            }
+        })?;
+    let body: Value = serde_json::from_slice(&bytes)
+        .map_err(|_| Refusal::bad_request("the body is not a GraphQL request in JSON"))?;
+    match body {
+        Value::Object(fields) => Ok(BatchRequest::Single(graphql_request(fields)?)),
+        Value::Array(items) => {
+            if items.is_empty() {
+                return Err(Refusal::bad_request(
+                    "a batch must hold at least one operation",
+                ));
+            }
+            if items.len() > max_batch {
+                return Err(Refusal::bad_request(format!(
+                    "a batch may hold at most {max_batch} operations"
+                )));
+            }
+            items
+                .into_iter()
+                .map(|item| match item {
+                    Value::Object(fields) => graphql_request(fields),
+                    _ => Err(Refusal::bad_request(
+                        "each operation of a batch must be a JSON object",
+                    )),
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map(BatchRequest::Batch)
+        }
+        _ => Err(Refusal::bad_request(
+            "the body is not a GraphQL request in JSON",
+        )),
+    }
+}
+
+/// A POST body must be `application/json`, in UTF-8 if a charset is named.
+fn check_content_type(headers: &HeaderMap) -> Result<(), Refusal> {
+    let unsupported = || {
+        Refusal::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            code::BAD_REQUEST,
+            "a POST body must be application/json in UTF-8",
+        )
+    };
+    let value = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .ok_or_else(unsupported)?;
+    let mut parts = value.split(';');
+    let essence = parts.next().unwrap_or_default().trim();
+    if !essence.eq_ignore_ascii_case(JSON) {
+        return Err(unsupported());
+    }
+    for parameter in parts {
+        if let Some((name, charset)) = parameter.split_once('=')
+            && name.trim().eq_ignore_ascii_case("charset")
+            && !charset
+                .trim()
+                .trim_matches('"')
+                .eq_ignore_ascii_case("utf-8")
+        {
+            return Err(unsupported());
+        }
+    }
+    Ok(())
+}
+
+/// Whether reading a body failed on its length limit (http-body-util's
+/// `LengthLimitError`, somewhere in the chain of causes).
+fn is_length_limit(err: &axum::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(err) = source {
+        if err.to_string().contains("length limit exceeded") {
+            return true;
+        }
+        source = err.source();
+    }
+    false
+}
+
+/// The parameters of a GraphQL request as GraphQL over HTTP spells them, in a
+/// GET's query string (where `variables` and `extensions` are JSON text).
+#[derive(Deserialize)]
+struct GetParameters {
+    query: Option<String>,
+    #[serde(rename = "operationName")]
+    operation_name: Option<String>,
+    variables: Option<String>,
+    extensions: Option<String>,
+}
+
+/// A GET: one request in the query string, which must be a query.
+fn read_get(request: &axum::extract::Request) -> Result<BatchRequest, Refusal> {
+    let Query(parameters) = Query::<GetParameters>::try_from_uri(request.uri())
+        .map_err(|_| Refusal::bad_request("the query string is not a GraphQL request"))?;
+    let mut fields = Map::new();
+    fields.insert(
+        "query".into(),
+        parameters.query.map_or(Value::Null, Value::String),
+    );
+    if let Some(name) = parameters.operation_name {
+        fields.insert("operationName".into(), Value::String(name));
+    }
+    for (name, text) in [
+        ("variables", parameters.variables),
+        ("extensions", parameters.extensions),
+    ] {
+        if let Some(text) = text {
+            let value = serde_json::from_str(&text)
+                .map_err(|_| Refusal::bad_request(format!("`{name}` must be a JSON object")))?;
+            fields.insert(name.into(), value);
+        }
+    }
+    let graphql_request = graphql_request(fields)?;
+    if !is_query(&graphql_request) {
+        // GET must be safe: only queries run over it (GraphQL over HTTP).
+        return Err(Refusal::method_not_allowed(
+            "only queries may be sent with GET; use POST",
+            "POST",
+        ));
+    }
+    Ok(BatchRequest::Single(graphql_request))
+}
+
+/// One GraphQL request from its JSON fields: `query` a string, and
+/// `operationName`, `variables` and `extensions` each absent, null or of its type.
+fn graphql_request(fields: Map<String, Value>) -> Result<Request, Refusal> {
+    if !matches!(fields.get("query"), Some(Value::String(_))) {
+        return Err(Refusal::bad_request(
+            "`query` must be a string holding a GraphQL document",
+        ));
+    }
+    if !matches!(
+        fields.get("operationName"),
+        None | Some(Value::Null | Value::String(_))
+    ) {
+        return Err(Refusal::bad_request("`operationName` must be a string"));
+    }
+    for name in ["variables", "extensions"] {
+        if !matches!(
+            fields.get(name),
+            None | Some(Value::Null | Value::Object(_))
+        ) {
+            return Err(Refusal::bad_request(format!(
+                "`{name}` must be a JSON object"
+            )));
+        }
+    }
+    serde_json::from_value(Value::Object(fields))
+        .map_err(|err| Refusal::bad_request(format!("not a GraphQL request: {err}")))
 }
 
 /// Whether the operation a request selects is a query. A document that does
@@ -103,58 +422,63 @@ fn is_query(request: &Request) -> bool {
         .all(|(_, operation)| operation.node.ty == OperationType::Query)
 }
 
-/// A body that is not a GraphQL request: HTTP 400 (413 when too large) with
-/// a GraphQL-shaped error, so clients parse every failure the same way.
-pub struct BadRequest(async_graphql::ParseRequestError);
-
-impl From<async_graphql::ParseRequestError> for BadRequest {
-    fn from(err: async_graphql::ParseRequestError) -> Self {
-        Self(err)
-    }
-}
-
-impl From<axum::extract::rejection::FailedToBufferBody> for BadRequest {
-    fn from(_: axum::extract::rejection::FailedToBufferBody) -> Self {
-        Self(async_graphql::ParseRequestError::PayloadTooLarge)
-    }
-}
-
-impl IntoResponse for BadRequest {
-    fn into_response(self) -> Response {
-        use async_graphql::ParseRequestError as E;
-        match self.0 {
-            E::PayloadTooLarge => error_response(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                code::PAYLOAD_TOO_LARGE,
-                &format!("the request body is larger than {MAX_BODY_BYTES} bytes"),
-            ),
-            E::InvalidRequest(_) => error_response(
-                StatusCode::BAD_REQUEST,
-                code::BAD_REQUEST,
-                "the body is not a GraphQL request in JSON",
-            ),
-            E::Io(err) if err.to_string().contains("length limit exceeded") => error_response(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                code::PAYLOAD_TOO_LARGE,
-                &format!("the request body is larger than {MAX_BODY_BYTES} bytes"),
-            ),
-            _ => error_response(
-                StatusCode::BAD_REQUEST,
-                code::BAD_REQUEST,
-                "the request is not a GraphQL request",
-            ),
-        }
-    }
-}
-
-fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
-    let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
-    (
+async fn execute(schema: &RegistrySchema, batch: BatchRequest, media_type: MediaType) -> Response {
+    let answers = schema.execute_batch(batch).await;
+    let (body, all_failed_early) = match &answers {
+        BatchResponse::Single(answer) => (result_json(answer), failed_before_execution(answer)),
+        BatchResponse::Batch(answers) => (
+            Value::Array(answers.iter().map(result_json).collect()),
+            answers.iter().all(failed_before_execution),
+        ),
+    };
+    // With the new media type, a request that never executed is a client
+    // error; `application/json` keeps 200 for every GraphQL response.
+    let status = if media_type == MediaType::GraphQLResponse && all_failed_early {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let mut response = (
         status,
-        [(header::CONTENT_TYPE, "application/json")],
+        [(header::CONTENT_TYPE, media_type.content_type())],
         body.to_string(),
     )
-        .into_response()
+        .into_response();
+    if answers.is_ok()
+        && let Some(cache_control) = answers.cache_control().value()
+        && let Ok(value) = HeaderValue::from_str(&cache_control)
+    {
+        response.headers_mut().insert(header::CACHE_CONTROL, value);
+    }
+    response.headers_mut().extend(answers.http_headers());
+    response
+}
+
+/// Whether a response reports a request error: one raised before execution
+/// (parsing, validation, variable coercion, choosing the operation). Such
+/// errors have no path, and there is no data; a field error always has a
+/// path, even when it nulls the whole of `data`.
+fn failed_before_execution(answer: &GraphQLResult) -> bool {
+    answer.data == async_graphql::Value::Null
+        && !answer.errors.is_empty()
+        && answer.errors.iter().all(|err| err.path.is_empty())
+}
+
+/// A response as JSON; without `data` when execution never started, as the
+/// GraphQL spec asks.
+fn result_json(answer: &GraphQLResult) -> Value {
+    let mut value = serde_json::to_value(answer).unwrap_or_else(|_| {
+        json!({ "errors": [{
+            "message": "internal server error",
+            "extensions": { "code": code::INTERNAL_SERVER_ERROR },
+        }] })
+    });
+    if failed_before_execution(answer)
+        && let Value::Object(fields) = &mut value
+    {
+        fields.remove("data");
+    }
+    value
 }
 
 /// Resolves on Ctrl-C or SIGTERM, so the server stops taking connections

@@ -13,6 +13,7 @@ use super::committee::Committee;
 use super::expert::Expert;
 use super::id::truncate;
 use super::liaison::Liaison;
+use super::loader::fetch;
 use super::standard::Standard;
 use super::working_group::WorkingGroup;
 use crate::config::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
@@ -21,7 +22,10 @@ use crate::error::{AppError, AppResult};
 const CURSOR_PREFIX: &str = "offset:";
 
 /// Relay's page information.
+// `@shareable`: other Relay-style subgraphs define the same type, and a
+// supergraph may resolve it from any of them (tests/federation checks it).
 #[derive(SimpleObject, Clone, Debug, PartialEq, Eq)]
+#[graphql(shareable)]
 pub struct PageInfo {
     /// Whether rows follow this page.
     pub has_next_page: bool,
@@ -321,28 +325,36 @@ pub async fn sql_page<E, T>(
 ) -> AppResult<Connection<T>>
 where
     E: sea_orm::EntityTrait,
-    E::Model: Sync,
+    E::Model: Send + Sync,
     T: OutputType + Clone,
     Edge<T>: OutputType,
 {
     use sea_orm::{PaginatorTrait, QuerySelect};
 
-    let db = super::loader::db(ctx);
-    let total = if args.needs_total() || wants_total(ctx) {
-        Some(select.clone().count(db).await? as usize)
+    let count = wants_total(ctx) || args.needs_total();
+    // Counting first only when the window is counted from the end.
+    let known_total = if args.needs_total() {
+        let select = select.clone();
+        Some(fetch(ctx, move |db| async move { select.count(&db).await }).await? as usize)
     } else {
         None
     };
-    let window = args.window(total)?;
-    let rows = if window.limit == 0 && total.is_some() {
-        Vec::new()
-    } else {
-        select
+    let window = args.window(known_total)?;
+    let (rows, total) = fetch(ctx, move |db| async move {
+        let total = match known_total {
+            Some(total) => Some(total as u64),
+            None if count => Some(select.clone().count(&db).await?),
+            None => None,
+        };
+        let rows = select
             .offset(window.offset as u64)
             .limit(window.limit as u64 + 1)
-            .all(db)
-            .await?
-    };
+            .all(&db)
+            .await?;
+        Ok((rows, total))
+    })
+    .await?;
+    let total = total.map(|total| total as usize);
     let more_after = total.is_some_and(|total| window.offset + window.limit < total);
     Ok(Connection::from_window(
         rows.into_iter().map(wrap).collect(),

@@ -1,22 +1,41 @@
 //! The per-request data loader and the helpers every type's loaders share.
 //!
-//! One `DataLoader<RegistryLoader>` is made per request (see `cost.rs`): its
-//! cache then holds only what this request read, so an import is visible to
-//! the next request, and the statements it runs can be counted for the
+//! One `DataLoader<RegistryLoader>` is made per request (see `request_scope.rs`):
+//! its cache then holds only what this request read, so an import is visible
+//! to the next request, and the statements it runs can be counted for the
 //! request. Each type module implements `Loader<K>` for its own key structs;
 //! every implementation runs one `WHERE column IN (..)` statement per batch
 //! and answers every key it was given.
+//!
+//! When a batch is sent is decided by the request's progress, not by a
+//! timer. async-graphql's own rule (wait `delay`, then send what has arrived)
+//! splits a level's keys into several batches whenever resolving the level
+//! takes longer than the delay, and adds the delay to every level. Here each
+//! request runs level by level (`LevelSchedule`): it is polled until every
+//! resolver waits on the database, then every fetch asked for in that pass
+//! runs at once, and the request is polled again only when all are done. A
+//! level's keys therefore always meet in one batch, and the statements a
+//! query runs are the same on every run.
 
 use std::collections::HashMap;
 use std::hash::Hash;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::Poll;
+use std::time::Duration;
 
 use async_graphql::Context;
 use async_graphql::dataloader::{DataLoader, HashMapCache};
+use async_graphql::futures_util::future::BoxFuture;
+use async_graphql::futures_util::task::AtomicWaker;
 use sea_orm::sea_query::{Condition, IntoCondition};
 use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
 
 use crate::db::CountingConnection;
+use crate::error::AppError;
 
 /// Loads registry rows by key, batched within a request.
 pub struct RegistryLoader {
@@ -29,20 +48,118 @@ pub type Loaders = DataLoader<RegistryLoader, HashMapCache>;
 pub type LoadResult<T> = Result<T, Arc<DbErr>>;
 
 impl RegistryLoader {
-    pub fn for_request(db: CountingConnection) -> Loaders {
-        DataLoader::with_cache(Self { db }, tokio::spawn, HashMapCache::default())
+    /// The loaders of one request, fetching on the request's schedule.
+    pub fn for_request(db: CountingConnection, schedule: Arc<LevelSchedule>) -> Loaders {
+        let spawn = move |fetch: BoxFuture<'static, ()>| schedule.spawn(fetch);
+        DataLoader::with_cache(Self { db }, spawn, HashMapCache::default()).delay(Duration::ZERO)
     }
 }
 
-/// The request's loaders. `RequestScope` puts them in every request.
+/// Runs a request's database work level by level: see the module's comment.
+pub struct LevelSchedule {
+    /// Poll passes of the request so far; a fetch starts once the pass that asked for it is over.
+    passes: watch::Sender<u64>,
+    /// Fetches asked for and not yet done; the request is not polled while any are.
+    in_flight: AtomicUsize,
+    request: AtomicWaker,
+}
+
+impl LevelSchedule {
+    pub fn new() -> Arc<Self> {
+        Arc::new(Self {
+            passes: watch::Sender::new(0),
+            in_flight: AtomicUsize::new(0),
+            request: AtomicWaker::new(),
+        })
+    }
+
+    /// Runs `fetch` in a task of its own once the current poll pass is over.
+    pub fn spawn<F>(self: &Arc<Self>, fetch: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.in_flight.fetch_add(1, Ordering::SeqCst);
+        let done = FetchDone(self.clone());
+        let mut passes = self.passes.subscribe();
+        let asked_in = *passes.borrow_and_update();
+        tokio::spawn(async move {
+            // An error means the request is gone: fetching is then harmless.
+            let _ = passes.wait_for(|pass| *pass > asked_in).await;
+            let output = fetch.await;
+            drop(done);
+            output
+        })
+    }
+
+    /// Runs `request` on this schedule.
+    pub async fn run<F: Future>(self: Arc<Self>, request: F) -> F::Output {
+        Scheduled {
+            request: Box::pin(request),
+            schedule: self,
+        }
+        .await
+    }
+}
+
+/// Marks a fetch done, also when its task panics or is cancelled, so the
+/// request is never left waiting.
+struct FetchDone(Arc<LevelSchedule>);
+
+impl Drop for FetchDone {
+    fn drop(&mut self) {
+        if self.0.in_flight.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.0.request.wake();
+        }
+    }
+}
+
+struct Scheduled<F: Future> {
+    request: Pin<Box<F>>,
+    schedule: Arc<LevelSchedule>,
+}
+
+impl<F: Future> Future for Scheduled<F> {
+    type Output = F::Output;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<F::Output> {
+        // Register before looking, so a fetch finishing in between still wakes us.
+        self.schedule.request.register(cx.waker());
+        if self.schedule.in_flight.load(Ordering::SeqCst) > 0 {
+            return Poll::Pending;
+        }
+        let polled = self.request.as_mut().poll(cx);
+        self.schedule.passes.send_modify(|pass| *pass += 1);
+        polled
+    }
+}
+
+impl<F: Future> Drop for Scheduled<F> {
+    fn drop(&mut self) {
+        // Lets the fetches of an abandoned request run to their end.
+        self.schedule.passes.send_modify(|pass| *pass += 1);
+    }
+}
+
+/// The request's loaders, which `RequestScope` puts in every request.
 pub fn loaders<'a>(ctx: &Context<'a>) -> &'a Loaders {
     ctx.data_unchecked::<Loaders>()
 }
 
-/// The request's counting connection, for statements that are not batched
-/// (root lists and searches).
-pub fn db<'a>(ctx: &Context<'a>) -> &'a CountingConnection {
-    &loaders(ctx).loader().db
+/// Runs statements that are not batched (root lists, searches) on the
+/// request's schedule, like a loader's fetch.
+pub async fn fetch<T, F, Fut>(ctx: &Context<'_>, statements: F) -> Result<T, AppError>
+where
+    F: FnOnce(CountingConnection) -> Fut,
+    Fut: Future<Output = Result<T, DbErr>> + Send + 'static,
+    T: Send + 'static,
+{
+    let db = loaders(ctx).loader().db.clone();
+    let schedule = ctx.data_unchecked::<Arc<LevelSchedule>>();
+    match schedule.spawn(statements(db)).await {
+        Ok(result) => Ok(result?),
+        Err(panicked) => Err(AppError::Corrupt(format!("a fetch failed: {panicked}"))),
+    }
 }
 
 /// A record that statistics, liaisons, positions or standards hang from.

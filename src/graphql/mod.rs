@@ -3,13 +3,14 @@
 
 pub mod committee;
 pub mod connection;
-pub mod cost;
+
 pub mod expert;
 pub mod id;
 pub mod liaison;
 pub mod loader;
 pub mod node;
 pub mod position;
+pub mod request_scope;
 pub mod search;
 pub mod source;
 pub mod standard;

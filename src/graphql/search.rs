@@ -9,7 +9,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use super::committee::Committee;
 use super::connection::complexity;
 use super::expert::Expert;
-use super::loader::db;
+use super::loader::fetch;
 use super::standard::Standard;
 use super::standard_filter::{checked_text, contains_pattern, lower};
 use super::working_group::WorkingGroup;
@@ -54,11 +54,8 @@ impl SearchQuery {
                 )));
             }
         };
-        let db = db(ctx);
         let words = contains_pattern(&text.to_lowercase());
         let code = contains_pattern(&lookup_key(&text));
-        let mut hits = Vec::new();
-
         let aliases = Query::select()
             .column(committee_alias::Column::CommitteeId)
             .from(committee_alias::Entity)
@@ -71,15 +68,7 @@ impl SearchQuery {
                     .add(lower(committee::Column::Name).like(words.clone())),
             )
             .order_by_asc(committee::Column::Code)
-            .limit(limit as u64)
-            .all(db)
-            .await?;
-        hits.extend(
-            committees
-                .into_iter()
-                .map(|row| SearchHit::Committee(Committee(row))),
-        );
-
+            .limit(limit as u64);
         let groups = working_group::Entity::find()
             .filter(
                 Condition::any()
@@ -90,15 +79,7 @@ impl SearchQuery {
                     .add(lower(working_group::Column::Name).like(words.clone())),
             )
             .order_by_asc(working_group::Column::Code)
-            .limit(limit as u64)
-            .all(db)
-            .await?;
-        hits.extend(
-            groups
-                .into_iter()
-                .map(|row| SearchHit::WorkingGroup(WorkingGroup(row))),
-        );
-
+            .limit(limit as u64);
         let standards = standard::Entity::find()
             .filter(
                 Condition::any()
@@ -106,15 +87,7 @@ impl SearchQuery {
                     .add(lower(standard::Column::Title).like(words.clone())),
             )
             .order_by_asc(standard::Column::Code)
-            .limit(limit as u64)
-            .all(db)
-            .await?;
-        hits.extend(
-            standards
-                .into_iter()
-                .map(|row| SearchHit::Standard(Standard(row))),
-        );
-
+            .limit(limit as u64);
         let experts = expert::Entity::find()
             .filter(
                 Condition::any()
@@ -122,15 +95,37 @@ impl SearchQuery {
                     .add(lower(expert::Column::Organization).like(words)),
             )
             .order_by_asc(expert::Column::Name)
-            .limit(limit as u64)
-            .all(db)
-            .await?;
+            .limit(limit as u64);
+        let (committees, groups, standards, experts) = fetch(ctx, move |db| async move {
+            Ok((
+                committees.all(&db).await?,
+                groups.all(&db).await?,
+                standards.all(&db).await?,
+                experts.all(&db).await?,
+            ))
+        })
+        .await?;
+        let mut hits: Vec<SearchHit> = Vec::new();
+        hits.extend(
+            committees
+                .into_iter()
+                .map(|row| SearchHit::Committee(Committee(row))),
+        );
+        hits.extend(
+            groups
+                .into_iter()
+                .map(|row| SearchHit::WorkingGroup(WorkingGroup(row))),
+        );
+        hits.extend(
+            standards
+                .into_iter()
+                .map(|row| SearchHit::Standard(Standard(row))),
+        );
         hits.extend(
             experts
                 .into_iter()
                 .map(|row| SearchHit::Expert(Expert(row))),
         );
-
         hits.truncate(limit);
         Ok(hits)
     }

@@ -1,6 +1,7 @@
 //! `RequestScope`: the schema extension that gives each request its own
-//! loaders and counting connection, reports the request's cost in
-//! `extensions.cost`, and gives async-graphql's own errors a code.
+//! loaders, counting connection and level-by-level schedule (see
+//! `loader.rs`), reports the request's cost in `extensions.cost`,
+//! and gives async-graphql's own errors a code.
 
 use std::sync::{Arc, Mutex};
 
@@ -14,7 +15,7 @@ use async_graphql::{
 };
 use sea_orm::DatabaseConnection;
 
-use super::loader::RegistryLoader;
+use super::loader::{LevelSchedule, RegistryLoader};
 use crate::db::CountingConnection;
 use crate::error::code;
 
@@ -30,6 +31,7 @@ impl ExtensionFactory for RequestScopeFactory {
             db: CountingConnection::new(self.db.clone()),
             report_cost: self.report_cost,
             validation: Mutex::default(),
+            schedule: LevelSchedule::new(),
         })
     }
 }
@@ -38,12 +40,13 @@ struct RequestScope {
     db: CountingConnection,
     report_cost: bool,
     validation: Mutex<Option<ValidationResult>>,
+    schedule: Arc<LevelSchedule>,
 }
 
 #[async_trait::async_trait]
 impl Extension for RequestScope {
     async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
-        let response = next.run(ctx).await;
+        let response = self.schedule.clone().run(next.run(ctx)).await;
         if !self.report_cost {
             return response;
         }
@@ -64,7 +67,12 @@ impl Extension for RequestScope {
         request: Request,
         next: NextPrepareRequest<'_>,
     ) -> ServerResult<Request> {
-        let request = request.data(RegistryLoader::for_request(self.db.clone()));
+        let request = request
+            .data(RegistryLoader::for_request(
+                self.db.clone(),
+                self.schedule.clone(),
+            ))
+            .data(self.schedule.clone());
         next.run(ctx, request).await
     }
 
