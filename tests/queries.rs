@@ -8,7 +8,12 @@ use serde_json::{Value, json};
 
 /// Codes of a connection's nodes, in order.
 fn codes(connection: &Value) -> Vec<&str> {
-    connection["nodes"].as_array().unwrap().iter().map(|node| node["code"].as_str().unwrap()).collect()
+    connection["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|node| node["code"].as_str().unwrap())
+        .collect()
 }
 
 on_every_backend! {

@@ -42,25 +42,45 @@ impl TestDb {
         match backend {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().expect("a temp dir");
-                let url = format!("sqlite://{}?mode=rwc", dir.path().join("registry.db").display());
+                let url = format!(
+                    "sqlite://{}?mode=rwc",
+                    dir.path().join("registry.db").display()
+                );
                 let db = connect(&url).await;
-                Self { db, backend, _dir: Some(dir), postgres: None }
+                Self {
+                    db,
+                    backend,
+                    _dir: Some(dir),
+                    postgres: None,
+                }
             }
             Backend::Postgres => {
                 static NEXT: AtomicUsize = AtomicUsize::new(0);
-                let server = std::env::var("TEST_POSTGRES_URL").expect("TEST_POSTGRES_URL is set for PostgreSQL tests");
+                let server = std::env::var("TEST_POSTGRES_URL")
+                    .expect("TEST_POSTGRES_URL is set for PostgreSQL tests");
                 let name = format!(
                     "registry_test_{}_{}_{}",
                     std::process::id(),
                     NEXT.fetch_add(1, Ordering::Relaxed),
-                    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos()
+                    std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .unwrap()
+                        .subsec_nanos()
                 );
                 let admin = connect_plain(&server).await;
-                admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create a test database");
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .expect("create a test database");
                 drop(admin);
                 let url = with_database(&server, &name);
                 let db = connect(&url).await;
-                Self { db, backend, _dir: None, postgres: Some((server, name)) }
+                Self {
+                    db,
+                    backend,
+                    _dir: None,
+                    postgres: Some((server, name)),
+                }
             }
         }
     }
@@ -68,7 +88,9 @@ impl TestDb {
     /// A migrated database holding the real dataset.
     pub async fn with_dataset(backend: Backend) -> Self {
         let test_db = Self::empty(backend).await;
-        dataset::import_file(&test_db.db, &dataset_path()).await.expect("the dataset imports");
+        dataset::import_file(&test_db.db, &dataset_path())
+            .await
+            .expect("the dataset imports");
         test_db
     }
 
@@ -76,7 +98,9 @@ impl TestDb {
     pub async fn with(backend: Backend, dataset_json: &str) -> Self {
         let test_db = Self::empty(backend).await;
         let parsed = dataset::parse(dataset_json).expect("the dataset parses");
-        dataset::import(&test_db.db, &parsed).await.expect("the dataset imports");
+        dataset::import(&test_db.db, &parsed)
+            .await
+            .expect("the dataset imports");
         test_db
     }
 
@@ -90,10 +114,15 @@ impl Drop for TestDb {
         if let Some((server, name)) = self.postgres.take() {
             // Dropping needs a runtime of its own: the test's is shutting down.
             let _ = std::thread::spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
                 runtime.block_on(async {
                     let admin = connect_plain(&server).await;
-                    let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+                    let _ = admin
+                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .await;
                 });
             })
             .join();
@@ -102,19 +131,28 @@ impl Drop for TestDb {
 }
 
 async fn connect(url: &str) -> DatabaseConnection {
-    let config = DatabaseConfig { database_url: url.to_owned(), max_connections: 4 };
-    let conn = db::connect(&config).await.expect("connect to the test database");
+    let config = DatabaseConfig {
+        database_url: url.to_owned(),
+        max_connections: 4,
+    };
+    let conn = db::connect(&config)
+        .await
+        .expect("connect to the test database");
     db::migrate(&conn).await.expect("migrations apply");
     conn
 }
 
 async fn connect_plain(url: &str) -> DatabaseConnection {
-    sea_orm::Database::connect(url).await.expect("connect to the PostgreSQL server")
+    sea_orm::Database::connect(url)
+        .await
+        .expect("connect to the PostgreSQL server")
 }
 
 /// `postgres://user@host:port/db` with its database replaced by `name`.
 fn with_database(url: &str, name: &str) -> String {
-    let (base, _) = url.rsplit_once('/').expect("a PostgreSQL URL names a database");
+    let (base, _) = url
+        .rsplit_once('/')
+        .expect("a PostgreSQL URL names a database");
     format!("{base}/{name}")
 }
 
@@ -126,7 +164,10 @@ pub async fn execute(schema: &RegistrySchema, request: impl Into<Request>) -> Va
 /// Runs a query that must succeed and returns its `data`.
 pub async fn data(schema: &RegistrySchema, query: &str) -> Value {
     let response = execute(schema, query).await;
-    assert!(response.get("errors").is_none(), "unexpected errors: {response:#}");
+    assert!(
+        response.get("errors").is_none(),
+        "unexpected errors: {response:#}"
+    );
     response["data"].clone()
 }
 
@@ -135,12 +176,20 @@ pub async fn error(schema: &RegistrySchema, query: &str) -> (String, String) {
     let response = execute(schema, query).await;
     let error = &response["errors"][0];
     assert!(!error.is_null(), "expected an error: {response:#}");
-    (error["extensions"]["code"].as_str().unwrap_or_default().to_owned(), error["message"].as_str().unwrap().to_owned())
+    (
+        error["extensions"]["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+        error["message"].as_str().unwrap().to_owned(),
+    )
 }
 
 /// SQL statements the response reports in `extensions.cost`.
 pub fn statements(response: &Value) -> u64 {
-    response["extensions"]["cost"]["sqlStatements"].as_u64().expect("cost is reported")
+    response["extensions"]["cost"]["sqlStatements"]
+        .as_u64()
+        .expect("cost is reported")
 }
 
 /// Declares each test twice: on SQLite, always, and on PostgreSQL, run when
