@@ -37,7 +37,7 @@ impl MigratorTrait for Migrator {
 /// foreign key and lookup code gets one.
 fn index_on(table: impl IntoIden, column: impl IntoIden) -> IndexCreateStatement {
     let (table, column) = (table.into_iden(), column.into_iden());
-    let name = format!("idx_{}_{}", table.to_string(), column.to_string());
+    let name = format!("idx_{table}_{column}");
     Index::create()
         .name(name)
         .table(table)
@@ -54,7 +54,7 @@ fn foreign_key(
     on_delete: ForeignKeyAction,
 ) -> ForeignKeyCreateStatement {
     let (table, column) = (table.into_iden(), column.into_iden());
-    let name = format!("fk_{}_{}", table.to_string(), column.to_string());
+    let name = format!("fk_{table}_{column}");
     ForeignKey::create()
         .name(name)
         .from(table, column)

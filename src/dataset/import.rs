@@ -225,14 +225,17 @@ impl<'a> Import<'a> {
             imported.push(id);
             for alias in std::iter::once(&code).chain(record.aliases.iter()) {
                 let key = lookup_key(alias);
-                if let Some(other) = alias_keys.insert(key.clone(), code.clone()) {
-                    if other != code || alias != &code {
+                match alias_keys.insert(key.clone(), code.clone()) {
+                    Some(other) if other != code => {
                         return Err(invalid(
                             name,
                             "aliases",
                             format!("`{alias}` already names `{other}`"),
                         ));
                     }
+                    // Another spelling of this committee's own code or alias.
+                    Some(_) => continue,
+                    None => {}
                 }
                 alias_rows.push(committee_alias::ActiveModel {
                     id: NotSet,
@@ -524,7 +527,7 @@ impl<'a> Import<'a> {
             ])
             .to_owned();
         upsert_chunks::<expert::Entity>(self.txn, rows, on_conflict).await?;
-        Ok(key_ids::<expert::Entity>(self.txn, expert::Column::Key, expert::Column::Id).await?)
+        key_ids::<expert::Entity>(self.txn, expert::Column::Key, expert::Column::Id).await
     }
 
     /// Positions replace every position of the experts the file names.

@@ -227,6 +227,70 @@ where
     }
 }
 
+/// Whether the client selected `totalCount` on the connection being resolved:
+/// counting costs a statement, so it runs only when asked for.
+pub fn wants_total(ctx: &async_graphql::Context<'_>) -> bool {
+    ctx.look_ahead().field("totalCount").exists()
+}
+
+/// A page of a root list read straight from SQL with `LIMIT`/`OFFSET`,
+/// counting the list only when `totalCount` or `last` needs it.
+pub async fn sql_page<E, T>(
+    ctx: &async_graphql::Context<'_>,
+    select: sea_orm::Select<E>,
+    args: &PageArgs,
+    wrap: impl Fn(E::Model) -> T,
+) -> AppResult<Connection<T>>
+where
+    E: sea_orm::EntityTrait,
+    E::Model: Send + Sync,
+    T: OutputType + Clone,
+    Edge<T>: OutputType,
+{
+    use sea_orm::{PaginatorTrait, QuerySelect};
+
+    let count = wants_total(ctx) || args.needs_total();
+    // Counting first only when the window is counted from the end.
+    let known_total = if args.needs_total() {
+        let select = select.clone();
+        Some(fetch(ctx, move |db| async move { select.count(&db).await }).await? as usize)
+    } else {
+        None
+    };
+    let window = args.window(known_total)?;
+    let (rows, total) = fetch(ctx, move |db| async move {
+        let total = match known_total {
+            Some(total) => Some(total as u64),
+            None if count => Some(select.clone().count(&db).await?),
+            None => None,
+        };
+        let rows = select
+            .offset(window.offset as u64)
+            .limit(window.limit as u64 + 1)
+            .all(&db)
+            .await?;
+        Ok((rows, total))
+    })
+    .await?;
+    let total = total.map(|total| total as usize);
+    let more_after = total.is_some_and(|total| window.offset + window.limit < total);
+    Ok(Connection::from_window(
+        rows.into_iter().map(wrap).collect(),
+        window,
+        total.unwrap_or(0),
+        more_after,
+    ))
+}
+
+/// The complexity of a connection field: its page size times the cost of
+/// one node, so that a client asking for 100 rows pays for 100.
+pub fn complexity(first: Option<i32>, last: Option<i32>, child_complexity: usize) -> usize {
+    let page = first.or(last).map_or(DEFAULT_PAGE_SIZE, |n| {
+        n.clamp(0, MAX_PAGE_SIZE as i32) as usize
+    });
+    1 + page.max(1) * child_complexity
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -307,68 +371,4 @@ mod tests {
         assert!(decode_cursor(&URL_SAFE_NO_PAD.encode("offset:-3")).is_err());
         assert_eq!(decode_cursor(&encode_cursor(42)).unwrap(), 42);
     }
-}
-
-/// Whether the client selected `totalCount` on the connection being resolved:
-/// counting costs a statement, so it runs only when asked for.
-pub fn wants_total(ctx: &async_graphql::Context<'_>) -> bool {
-    ctx.look_ahead().field("totalCount").exists()
-}
-
-/// A page of a root list read straight from SQL with `LIMIT`/`OFFSET`,
-/// counting the list only when `totalCount` or `last` needs it.
-pub async fn sql_page<E, T>(
-    ctx: &async_graphql::Context<'_>,
-    select: sea_orm::Select<E>,
-    args: &PageArgs,
-    wrap: impl Fn(E::Model) -> T,
-) -> AppResult<Connection<T>>
-where
-    E: sea_orm::EntityTrait,
-    E::Model: Send + Sync,
-    T: OutputType + Clone,
-    Edge<T>: OutputType,
-{
-    use sea_orm::{PaginatorTrait, QuerySelect};
-
-    let count = wants_total(ctx) || args.needs_total();
-    // Counting first only when the window is counted from the end.
-    let known_total = if args.needs_total() {
-        let select = select.clone();
-        Some(fetch(ctx, move |db| async move { select.count(&db).await }).await? as usize)
-    } else {
-        None
-    };
-    let window = args.window(known_total)?;
-    let (rows, total) = fetch(ctx, move |db| async move {
-        let total = match known_total {
-            Some(total) => Some(total as u64),
-            None if count => Some(select.clone().count(&db).await?),
-            None => None,
-        };
-        let rows = select
-            .offset(window.offset as u64)
-            .limit(window.limit as u64 + 1)
-            .all(&db)
-            .await?;
-        Ok((rows, total))
-    })
-    .await?;
-    let total = total.map(|total| total as usize);
-    let more_after = total.is_some_and(|total| window.offset + window.limit < total);
-    Ok(Connection::from_window(
-        rows.into_iter().map(wrap).collect(),
-        window,
-        total.unwrap_or(0),
-        more_after,
-    ))
-}
-
-/// The complexity of a connection field: its page size times the cost of
-/// one node, so that a client asking for 100 rows pays for 100.
-pub fn complexity(first: Option<i32>, last: Option<i32>, child_complexity: usize) -> usize {
-    let page = first.or(last).map_or(DEFAULT_PAGE_SIZE, |n| {
-        n.clamp(0, MAX_PAGE_SIZE as i32) as usize
-    });
-    1 + page.max(1) * child_complexity
 }
