@@ -29,13 +29,17 @@ pub const DEFAULT_MAX_CONNECTIONS: u32 = 16;
 #[command(
     name = "standards-registry",
     version,
-    about = "A GraphQL federation subgraph serving the registry of IT standardization bodies"
+    about = "A GraphQL federation subgraph serving the registry of IT standardization bodies",
+    args_conflicts_with_subcommands = true
 )]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
     #[command(flatten)]
     pub database: DatabaseConfig,
+    /// Without a subcommand the server runs, with these settings.
+    #[command(flatten)]
+    pub serve: ServeConfig,
 }
 
 #[derive(Debug, Subcommand)]
@@ -73,16 +77,6 @@ pub struct ServeConfig {
     pub dataset: PathBuf,
     #[command(flatten)]
     pub schema: SchemaConfig,
-}
-
-impl Default for ServeConfig {
-    fn default() -> Self {
-        Self {
-            bind: DEFAULT_BIND.parse().expect("the default address parses"),
-            dataset: DEFAULT_DATASET.into(),
-            schema: SchemaConfig::default(),
-        }
-    }
 }
 
 /// What shapes the GraphQL schema and its answers.

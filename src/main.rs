@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use standards_registry::config::{Cli, Command, ServeConfig};
+use standards_registry::config::{Cli, Command};
 use standards_registry::{build_schema, dataset, db, export_sdl, server};
 use tracing_subscriber::EnvFilter;
 
@@ -26,9 +26,7 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
-    let command = cli
-        .command
-        .unwrap_or(Command::Serve(ServeConfig::default()));
+    let command = cli.command.unwrap_or(Command::Serve(cli.serve));
     if let Command::ExportSchema = command {
         print!("{}", export_sdl());
         return Ok(());
