@@ -95,6 +95,16 @@ impl PageArgs {
         }
     }
 
+    /// Refuses bad sizes and cursors before any statement runs.
+    pub fn validate(&self) -> AppResult<()> {
+        page_size("first", self.first)?;
+        page_size("last", self.last)?;
+        for cursor in [&self.after, &self.before].into_iter().flatten() {
+            decode_cursor(cursor)?;
+        }
+        Ok(())
+    }
+
     /// Whether the page is counted from the end, so the list's length must be known first.
     pub fn needs_total(&self) -> bool {
         self.last.is_some() && self.before.is_none()
@@ -249,6 +259,7 @@ where
 {
     use sea_orm::{PaginatorTrait, QuerySelect};
 
+    args.validate()?;
     let count = wants_total(ctx) || args.needs_total();
     // Counting first only when the window is counted from the end.
     let known_total = if args.needs_total() {
