@@ -22,8 +22,8 @@
 //! - A POST body may be a JSON array of requests (a batch), answered by an
 //!   array in the same order; `SchemaConfig::max_batch` limits its length.
 
-use async_graphql::parser::types::OperationType;
-use async_graphql::{BatchRequest, BatchResponse, Request, Response as GraphQLResult};
+use async_graphql::parser::types::{BaseType, OperationType, Type};
+use async_graphql::{BatchRequest, BatchResponse, Request, Response as GraphQLResult, ServerError};
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
@@ -422,63 +422,213 @@ fn is_query(request: &Request) -> bool {
         .all(|(_, operation)| operation.node.ty == OperationType::Query)
 }
 
+/// A GraphQL response and whether it reports a request error.
+struct Answer {
+    result: GraphQLResult,
+    failed_early: bool,
+}
+
+impl Answer {
+    fn executed(result: GraphQLResult) -> Self {
+        let failed_early = failed_before_execution(&result);
+        Self {
+            result: with_codes(result),
+            failed_early,
+        }
+    }
+
+    fn refused(err: ServerError) -> Self {
+        Self {
+            result: GraphQLResult::from_errors(vec![err]),
+            failed_early: true,
+        }
+    }
+
+    /// The response as JSON; without `data` when execution never started,
+    /// as the GraphQL spec asks.
+    fn to_json(&self) -> Value {
+        let mut value = serde_json::to_value(&self.result).unwrap_or_else(|_| {
+            json!({ "errors": [{
+                "message": "internal server error",
+                "extensions": { "code": code::INTERNAL_SERVER_ERROR },
+            }] })
+        });
+        if self.failed_early
+            && let Value::Object(fields) = &mut value
+        {
+            fields.remove("data");
+        }
+        value
+    }
+}
+
 async fn execute(schema: &RegistrySchema, batch: BatchRequest, media_type: MediaType) -> Response {
-    let answers = schema.execute_batch(batch).await;
-    let (body, all_failed_early) = match &answers {
-        BatchResponse::Single(answer) => (result_json(answer), failed_before_execution(answer)),
-        BatchResponse::Batch(answers) => (
-            Value::Array(answers.iter().map(result_json).collect()),
-            answers.iter().all(failed_before_execution),
-        ),
+    let (answers, single) = match batch {
+        BatchRequest::Single(request) => {
+            let answer = match coerce_variables(&request) {
+                Ok(()) => Answer::executed(schema.execute(request).await),
+                Err(err) => Answer::refused(err),
+            };
+            (vec![answer], true)
+        }
+        BatchRequest::Batch(requests) => {
+            // Requests whose variables do not coerce are answered here; the
+            // rest run together, and the answers keep the request order.
+            let mut refused: Vec<Option<Answer>> = Vec::with_capacity(requests.len());
+            let mut runnable = Vec::new();
+            for request in requests {
+                match coerce_variables(&request) {
+                    Ok(()) => {
+                        refused.push(None);
+                        runnable.push(request);
+                    }
+                    Err(err) => refused.push(Some(Answer::refused(err))),
+                }
+            }
+            let mut executed = match schema.execute_batch(BatchRequest::Batch(runnable)).await {
+                BatchResponse::Batch(executed) => executed.into_iter(),
+                BatchResponse::Single(executed) => vec![executed].into_iter(),
+            };
+            let answers = refused
+                .into_iter()
+                .map(|answer| {
+                    answer.unwrap_or_else(|| Answer::executed(executed.next().unwrap_or_default()))
+                })
+                .collect();
+            (answers, false)
+        }
+    };
+    let body = if single {
+        answers[0].to_json()
+    } else {
+        Value::Array(answers.iter().map(Answer::to_json).collect())
     };
     // With the new media type, a request that never executed is a client
-    // error; `application/json` keeps 200 for every GraphQL response.
-    let status = if media_type == MediaType::GraphQLResponse && all_failed_early {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
+    // error (for a batch: when none of its operations executed);
+    // `application/json` keeps 200 for every GraphQL response.
+    let status =
+        if media_type == MediaType::GraphQLResponse && answers.iter().all(|a| a.failed_early) {
+            StatusCode::BAD_REQUEST
+        } else {
+            StatusCode::OK
+        };
     let mut response = (
         status,
         [(header::CONTENT_TYPE, media_type.content_type())],
         body.to_string(),
     )
         .into_response();
-    if answers.is_ok()
-        && let Some(cache_control) = answers.cache_control().value()
+    let results = BatchResponse::Batch(answers.into_iter().map(|a| a.result).collect());
+    if results.is_ok()
+        && let Some(cache_control) = results.cache_control().value()
         && let Ok(value) = HeaderValue::from_str(&cache_control)
     {
         response.headers_mut().insert(header::CACHE_CONTROL, value);
     }
-    response.headers_mut().extend(answers.http_headers());
+    response.headers_mut().extend(results.http_headers());
     response
 }
 
+/// GraphQL's CoerceVariableValues, as far as it needs no schema: every
+/// variable of a non-null type without a default is given and not null, and a
+/// value for a built-in scalar (or a list of them) has that scalar's type.
+/// async-graphql checks variables only when a field reads them, which makes a
+/// missing variable a field error; the spec makes it a request error, raised
+/// before execution. Enums and input objects are left to execution, as are
+/// documents that do not parse or name no operation (execution reports those).
+fn coerce_variables(request: &Request) -> Result<(), ServerError> {
+    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
+        return Ok(());
+    };
+    let mut operations = document.operations.iter();
+    let operation = match request.operation_name.as_deref() {
+        Some(selected) => operations.find(|(name, _)| name.map(|n| n.as_str()) == Some(selected)),
+        None => match (operations.next(), operations.next()) {
+            (Some(only), None) => Some(only),
+            _ => None,
+        },
+    };
+    let Some((_, operation)) = operation else {
+        return Ok(());
+    };
+    for definition in &operation.node.variable_definitions {
+        let definition = &definition.node;
+        let name = &definition.name.node;
+        let ty = &definition.var_type.node;
+        let problem = match request.variables.get(name) {
+            None if definition.default_value.is_none() && !ty.nullable => {
+                format!(r#"Variable "${name}" of required type "{ty}" was not provided."#)
+            }
+            None => continue,
+            Some(value) => match coerces(ty, value) {
+                true => continue,
+                false => format!(
+                    r#"Variable "${name}" got invalid value {value}; expected type "{ty}"."#
+                ),
+            },
+        };
+        let mut err = ServerError::new(problem, Some(definition.name.pos));
+        err.extensions
+            .get_or_insert_with(Default::default)
+            .set("code", code::BAD_USER_INPUT);
+        return Err(err);
+    }
+    Ok(())
+}
+
+/// Whether `value` coerces to `ty`, as far as built-in scalars tell.
+fn coerces(ty: &Type, value: &async_graphql::Value) -> bool {
+    use async_graphql::Value as V;
+    if *value == V::Null {
+        return ty.nullable;
+    }
+    match &ty.base {
+        BaseType::List(item) => match value {
+            V::List(items) => items.iter().all(|value| coerces(item, value)),
+            // A single value coerces to a list of one.
+            value => coerces(item, value),
+        },
+        BaseType::Named(name) => match (name.as_str(), value) {
+            ("Int", V::Number(n)) => n.as_i64().is_some_and(|n| i32::try_from(n).is_ok()),
+            ("Float", V::Number(_)) | ("String", V::String(_)) | ("Boolean", V::Boolean(_)) => true,
+            ("ID", V::String(_)) => true,
+            ("ID", V::Number(n)) => n.is_i64() || n.is_u64(),
+            ("Int" | "Float" | "String" | "Boolean" | "ID", _) => false,
+            _ => true,
+        },
+    }
+}
+
 /// Whether a response reports a request error: one raised before execution
-/// (parsing, validation, variable coercion, choosing the operation). Such
-/// errors have no path, and there is no data; a field error always has a
-/// path, even when it nulls the whole of `data`.
+/// (parsing, validation, variable coercion, choosing the operation). There is
+/// no data, and no error has a path or a code other than the parse and
+/// validation ones: the request scope extension codes every error raised
+/// once execution started, and a field error always has a path, even when it
+/// nulls the whole of `data`.
 fn failed_before_execution(answer: &GraphQLResult) -> bool {
     answer.data == async_graphql::Value::Null
         && !answer.errors.is_empty()
-        && answer.errors.iter().all(|err| err.path.is_empty())
+        && answer.errors.iter().all(|err| {
+            let code = err.extensions.as_ref().and_then(|e| e.get("code"));
+            err.path.is_empty()
+                && code.is_none_or(|code| {
+                    *code == async_graphql::Value::from(code::GRAPHQL_PARSE_FAILED)
+                        || *code == async_graphql::Value::from(code::GRAPHQL_VALIDATION_FAILED)
+                })
+        })
 }
 
-/// A response as JSON; without `data` when execution never started, as the
-/// GraphQL spec asks.
-fn result_json(answer: &GraphQLResult) -> Value {
-    let mut value = serde_json::to_value(answer).unwrap_or_else(|_| {
-        json!({ "errors": [{
-            "message": "internal server error",
-            "extensions": { "code": code::INTERNAL_SERVER_ERROR },
-        }] })
-    });
-    if failed_before_execution(answer)
-        && let Value::Object(fields) = &mut value
-    {
-        fields.remove("data");
+/// Gives every error a code: async-graphql raises a few request errors
+/// (an unknown operation name, none given for a document of several) where
+/// no extension hook codes them.
+fn with_codes(mut answer: GraphQLResult) -> GraphQLResult {
+    for err in &mut answer.errors {
+        let extensions = err.extensions.get_or_insert_with(Default::default);
+        if extensions.get("code").is_none() {
+            extensions.set("code", code::BAD_USER_INPUT);
+        }
     }
-    value
+    answer
 }
 
 /// Resolves on Ctrl-C or SIGTERM, so the server stops taking connections

@@ -115,7 +115,7 @@ impl<'a> Import<'a> {
         }
         let committees = self.committees().await?;
         let groups = self.working_groups(&committees).await?;
-        let standards = self.standards(&committees, &groups).await?;
+        self.standards(&committees, &groups).await?;
         let experts = self.experts().await?;
         let positions = self.positions(&committees, &groups, &experts).await?;
         let liaisons = self.liaisons(&committees, &groups).await?;
@@ -123,8 +123,8 @@ impl<'a> Import<'a> {
         Ok(ImportSummary {
             committees: self.dataset.committees.len(),
             working_groups: self.dataset.working_groups.len(),
-            standards: standards.len(),
-            experts: experts.len(),
+            standards: self.dataset.standards.len(),
+            experts: self.dataset.experts.len(),
             positions,
             liaisons,
             statistics,
@@ -383,7 +383,7 @@ impl<'a> Import<'a> {
         &self,
         committees: &HashMap<String, i32>,
         groups: &HashMap<String, i32>,
-    ) -> Result<HashMap<String, i32>, ImportError> {
+    ) -> Result<(), ImportError> {
         let group_committees: HashMap<i32, i32> = working_group::Entity::find()
             .select_only()
             .column(working_group::Column::Id)
@@ -447,7 +447,9 @@ impl<'a> Import<'a> {
                 sources: Set(self.sources(&name, &record.sources)?),
             });
         }
-        let on_conflict = OnConflict::column(standard::Column::Code)
+        // A standard is the same standard however its code is spaced or
+        // dashed: the first spelling stays, so its global id does too.
+        let on_conflict = OnConflict::column(standard::Column::CodeKey)
             .update_columns([
                 standard::Column::CodeAssigned,
                 standard::Column::Title,
@@ -496,7 +498,7 @@ impl<'a> Import<'a> {
                 .await?;
         }
         insert_chunks::<standard_equivalence::Entity>(self.txn, equivalences).await?;
-        Ok(ids)
+        Ok(())
     }
 
     async fn experts(&self) -> Result<HashMap<String, i32>, ImportError> {

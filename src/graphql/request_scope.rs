@@ -6,8 +6,8 @@
 use std::sync::{Arc, Mutex};
 
 use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextPrepareRequest,
-    NextRequest, NextValidation,
+    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextPrepareRequest, NextRequest,
+    NextValidation,
 };
 use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{
@@ -46,7 +46,16 @@ struct RequestScope {
 #[async_trait::async_trait]
 impl Extension for RequestScope {
     async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
-        let response = self.schedule.clone().run(next.run(ctx)).await;
+        let mut response = self.schedule.clone().run(next.run(ctx)).await;
+        // Resolvers always set a code (see error.rs), and parsing and
+        // validation set theirs below; an error still without one comes from
+        // async-graphql checking the request: an operation name missing or
+        // unknown, a variable of the wrong type.
+        response.errors = response
+            .errors
+            .into_iter()
+            .map(|err| with_code(err, code::BAD_USER_INPUT))
+            .collect();
         if !self.report_cost {
             return response;
         }
@@ -103,24 +112,6 @@ impl Extension for RequestScope {
                 .map(|err| with_code(err, code::GRAPHQL_VALIDATION_FAILED))
                 .collect()),
         }
-    }
-
-    async fn execute(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> Response {
-        let mut response = next.run(ctx, operation_name).await;
-        // Resolvers always set a code (see error.rs); an error without one
-        // comes from async-graphql checking the request, e.g. a variable of
-        // the wrong type or an unknown operation name.
-        response.errors = response
-            .errors
-            .into_iter()
-            .map(|err| with_code(err, code::BAD_USER_INPUT))
-            .collect();
-        response
     }
 }
 
