@@ -60,10 +60,10 @@ proptest! {
         let mut text = include_str!("../data/registry.json").as_bytes()[..].to_vec();
         let at = cut.min(text.len() - 1);
         text[at] = byte;
-        if let Ok(text) = String::from_utf8(text) {
-            if let Err(err) = dataset::parse(&text) {
-                prop_assert!(!err.to_string().is_empty());
-            }
+        if let Ok(text) = String::from_utf8(text)
+            && let Err(err) = dataset::parse(&text)
+        {
+            prop_assert!(!err.to_string().is_empty());
         }
     }
 }
