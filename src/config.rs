@@ -24,6 +24,23 @@ pub const DEFAULT_MAX_COMPLEXITY: usize = 300_000;
 pub const DEFAULT_MAX_BATCH: usize = 16;
 /// Connections in the database pool.
 pub const DEFAULT_MAX_CONNECTIONS: u32 = 16;
+/// Most aliases in one document: an alias bomb asks for one field thousands of times.
+pub const DEFAULT_MAX_ALIASES: usize = 64;
+/// Most root fields in one operation.
+pub const DEFAULT_MAX_ROOT_FIELDS: usize = 32;
+/// Longest `search` or filter text.
+pub const DEFAULT_MAX_TEXT_LENGTH: usize = 200;
+/// Largest request body; larger ones get HTTP 413.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
+/// Longest a request may run, in milliseconds.
+pub const DEFAULT_REQUEST_TIMEOUT_MS: u64 = 10_000;
+/// Longest one SQL statement may run on PostgreSQL, in milliseconds.
+pub const DEFAULT_STATEMENT_TIMEOUT_MS: u64 = 5_000;
+/// Longest a request waits for a pooled connection, in milliseconds: when
+/// the database is gone, requests fail within this rather than hang.
+pub const DEFAULT_ACQUIRE_TIMEOUT_MS: u64 = 3_000;
+/// How long the server keeps retrying a database it cannot reach at start, in seconds.
+pub const DEFAULT_CONNECT_RETRY_SECS: u64 = 60;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -65,6 +82,28 @@ pub struct DatabaseConfig {
     /// Connections in the database pool.
     #[arg(long, env = "REGISTRY_MAX_CONNECTIONS", default_value_t = DEFAULT_MAX_CONNECTIONS, global = true)]
     pub max_connections: u32,
+    /// Longest one SQL statement may run on PostgreSQL, in milliseconds.
+    #[arg(long, env = "REGISTRY_STATEMENT_TIMEOUT_MS", default_value_t = DEFAULT_STATEMENT_TIMEOUT_MS, global = true)]
+    pub statement_timeout_ms: u64,
+    /// Longest a request waits for a pooled connection, in milliseconds.
+    #[arg(long, env = "REGISTRY_ACQUIRE_TIMEOUT_MS", default_value_t = DEFAULT_ACQUIRE_TIMEOUT_MS, global = true)]
+    pub acquire_timeout_ms: u64,
+    /// How long to keep retrying a database that cannot be reached at start, in seconds.
+    #[arg(long, env = "REGISTRY_CONNECT_RETRY_SECS", default_value_t = DEFAULT_CONNECT_RETRY_SECS, global = true)]
+    pub connect_retry_secs: u64,
+}
+
+impl DatabaseConfig {
+    /// The defaults, on `database_url`.
+    pub fn for_url(database_url: impl Into<String>) -> Self {
+        Self {
+            database_url: database_url.into(),
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            statement_timeout_ms: DEFAULT_STATEMENT_TIMEOUT_MS,
+            acquire_timeout_ms: DEFAULT_ACQUIRE_TIMEOUT_MS,
+            connect_retry_secs: DEFAULT_CONNECT_RETRY_SECS,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Args)]
@@ -91,6 +130,21 @@ pub struct SchemaConfig {
     /// Most operations in one batched request.
     #[arg(long, env = "REGISTRY_MAX_BATCH", default_value_t = DEFAULT_MAX_BATCH)]
     pub max_batch: usize,
+    /// Most aliases in one document.
+    #[arg(long, env = "REGISTRY_MAX_ALIASES", default_value_t = DEFAULT_MAX_ALIASES)]
+    pub max_aliases: usize,
+    /// Most root fields in one operation.
+    #[arg(long, env = "REGISTRY_MAX_ROOT_FIELDS", default_value_t = DEFAULT_MAX_ROOT_FIELDS)]
+    pub max_root_fields: usize,
+    /// Longest `search` or filter text, in characters.
+    #[arg(long, env = "REGISTRY_MAX_TEXT_LENGTH", default_value_t = DEFAULT_MAX_TEXT_LENGTH)]
+    pub max_text_length: usize,
+    /// Largest request body, in bytes.
+    #[arg(long, env = "REGISTRY_MAX_BODY_BYTES", default_value_t = DEFAULT_MAX_BODY_BYTES)]
+    pub max_body_bytes: usize,
+    /// Longest a request may run, in milliseconds.
+    #[arg(long, env = "REGISTRY_REQUEST_TIMEOUT_MS", default_value_t = DEFAULT_REQUEST_TIMEOUT_MS)]
+    pub request_timeout_ms: u64,
     /// Report each response's cost (SQL statements, depth, complexity) in `extensions.cost`.
     #[arg(long, env = "REGISTRY_REPORT_COST", default_value_t = true, action = clap::ArgAction::Set)]
     pub report_cost: bool,
@@ -102,6 +156,11 @@ impl Default for SchemaConfig {
             max_depth: DEFAULT_MAX_DEPTH,
             max_complexity: DEFAULT_MAX_COMPLEXITY,
             max_batch: DEFAULT_MAX_BATCH,
+            max_aliases: DEFAULT_MAX_ALIASES,
+            max_root_fields: DEFAULT_MAX_ROOT_FIELDS,
+            max_text_length: DEFAULT_MAX_TEXT_LENGTH,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            request_timeout_ms: DEFAULT_REQUEST_TIMEOUT_MS,
             report_cost: true,
         }
     }

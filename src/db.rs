@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
@@ -25,6 +26,25 @@ pub async fn connect(config: &DatabaseConfig) -> Result<DatabaseConnection, DbEr
         db.execute_unprepared("PRAGMA journal_mode = WAL;").await?;
     }
     Ok(db)
+}
+
+/// Connects, retrying with backoff for `connect_retry_secs` while the
+/// database cannot be reached: a server started before its database waits
+/// for it instead of failing.
+pub async fn connect_with_retry(config: &DatabaseConfig) -> Result<DatabaseConnection, DbErr> {
+    let deadline = Instant::now() + Duration::from_secs(config.connect_retry_secs);
+    let mut backoff = Duration::from_millis(250);
+    loop {
+        match connect(config).await {
+            Ok(db) => return Ok(db),
+            Err(err) if Instant::now() + backoff < deadline => {
+                tracing::warn!(error = %err, retry_in_ms = backoff.as_millis() as u64, "database not reachable yet");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(5));
+            }
+            Err(err) => return Err(err),
+        }
+    }
 }
 
 /// Applies every pending migration.

@@ -19,6 +19,8 @@ pub mod code {
     /// The HTTP request itself is malformed (not JSON, too large a batch).
     pub const BAD_REQUEST: &str = "BAD_REQUEST";
     pub const PAYLOAD_TOO_LARGE: &str = "PAYLOAD_TOO_LARGE";
+    /// The request ran past the configured time limit.
+    pub const REQUEST_TIMEOUT: &str = "REQUEST_TIMEOUT";
 }
 
 #[derive(Debug, Clone)]

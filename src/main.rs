@@ -31,7 +31,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         print!("{}", export_sdl());
         return Ok(());
     }
-    let db = db::connect(&cli.database).await?;
+    let db = db::connect_with_retry(&cli.database).await?;
     db::migrate(&db).await?;
     match command {
         Command::Migrate => tracing::info!("migrations applied"),

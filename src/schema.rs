@@ -43,8 +43,9 @@ pub fn build_schema(db: DatabaseConnection, config: &SchemaConfig) -> RegistrySc
     builder(config)
         .extension(RequestScopeFactory {
             db,
-            report_cost: config.report_cost,
+            config: config.clone(),
         })
+        .data(config.clone())
         .finish()
 }
 

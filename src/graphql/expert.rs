@@ -81,10 +81,14 @@ impl ExpertQuery {
         sql_page(ctx, select, &PageArgs::forward(first, after), Expert).await
     }
 
-    /// Federation: an expert by its `id` key.
+    /// Federation: an expert by its `id` key; `null` for an id not issued here,
+    /// so one bad representation does not fail the others.
     #[graphql(entity)]
     async fn find_expert_by_id(&self, ctx: &Context<'_>, id: ID) -> AppResult<Option<Expert>> {
-        expert_by_id(ctx, &id).await
+        match decode_as(NodeType::Expert, &id) {
+            Ok(_) => expert_by_id(ctx, &id).await,
+            Err(_) => Ok(None),
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod committee;
 pub mod connection;
+pub mod document_limits;
 
 pub mod expert;
 pub mod id;

@@ -12,7 +12,6 @@ use sea_orm::{ColumnTrait, DbErr};
 
 use super::committee::{Committee, CommitteeById};
 use super::expert::{Expert, ExpertById};
-use super::liaison::InternationalBody;
 use super::loader::{LoadResult, Owner, RegistryLoader, group_by, loaders, rows_where};
 use super::source::{Source, sources};
 use super::working_group::{WorkingGroup, WorkingGroupById};
@@ -60,14 +59,6 @@ impl Position {
     /// A body outside this registry, e.g. CESI or ISO/IEC JTC 1/SC 43.
     async fn external_body(&self) -> Option<&str> {
         self.0.external_body.as_deref()
-    }
-
-    /// The same body as an entity reference that another subgraph may resolve.
-    async fn external_body_ref(&self) -> Option<InternationalBody> {
-        self.0
-            .external_body
-            .clone()
-            .map(|code| InternationalBody { code })
     }
 
     /// Where the reports state this role.

@@ -1,9 +1,11 @@
 //! `RequestScope`: the schema extension that gives each request its own
 //! loaders, counting connection and level-by-level schedule (see
-//! `loader.rs`), reports the request's cost in `extensions.cost`,
-//! and gives async-graphql's own errors a code.
+//! `loader.rs`), enforces the limits async-graphql does not (aliases, root
+//! fields, run time), reports the request's cost in `extensions.cost`, and
+//! gives async-graphql's own errors a code.
 
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextPrepareRequest, NextRequest,
@@ -15,21 +17,23 @@ use async_graphql::{
 };
 use sea_orm::DatabaseConnection;
 
+use super::document_limits::DocumentShape;
 use super::loader::{LevelSchedule, RegistryLoader};
+use crate::config::SchemaConfig;
 use crate::db::CountingConnection;
 use crate::error::code;
 
 /// Makes one `RequestScope` per request.
 pub struct RequestScopeFactory {
     pub db: DatabaseConnection,
-    pub report_cost: bool,
+    pub config: SchemaConfig,
 }
 
 impl ExtensionFactory for RequestScopeFactory {
     fn create(&self) -> Arc<dyn Extension> {
         Arc::new(RequestScope {
             db: CountingConnection::new(self.db.clone()),
-            report_cost: self.report_cost,
+            config: self.config.clone(),
             validation: Mutex::default(),
             schedule: LevelSchedule::new(),
         })
@@ -38,7 +42,7 @@ impl ExtensionFactory for RequestScopeFactory {
 
 struct RequestScope {
     db: CountingConnection,
-    report_cost: bool,
+    config: SchemaConfig,
     validation: Mutex<Option<ValidationResult>>,
     schedule: Arc<LevelSchedule>,
 }
@@ -46,7 +50,21 @@ struct RequestScope {
 #[async_trait::async_trait]
 impl Extension for RequestScope {
     async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
-        let mut response = self.schedule.clone().run(next.run(ctx)).await;
+        let limit = Duration::from_millis(self.config.request_timeout_ms);
+        let mut response =
+            match tokio::time::timeout(limit, self.schedule.clone().run(next.run(ctx))).await {
+                Ok(response) => response,
+                Err(_) => {
+                    let message = format!(
+                        "the request took longer than {} ms and was stopped",
+                        limit.as_millis()
+                    );
+                    Response::from_errors(vec![with_code(
+                        ServerError::new(message, None),
+                        code::REQUEST_TIMEOUT,
+                    )])
+                }
+            };
         // Resolvers always set a code (see error.rs), and parsing and
         // validation set theirs below; an error still without one comes from
         // async-graphql checking the request: an operation name missing or
@@ -56,7 +74,7 @@ impl Extension for RequestScope {
             .into_iter()
             .map(|err| with_code(err, code::BAD_USER_INPUT))
             .collect();
-        if !self.report_cost {
+        if !self.config.report_cost {
             return response;
         }
         let validation = *self.validation.lock().expect("validation lock");
@@ -92,9 +110,30 @@ impl Extension for RequestScope {
         variables: &Variables,
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
-        next.run(ctx, query, variables)
+        let document = next
+            .run(ctx, query, variables)
             .await
-            .map_err(|err| with_code(err, code::GRAPHQL_PARSE_FAILED))
+            .map_err(|err| with_code(err, code::GRAPHQL_PARSE_FAILED))?;
+        let shape = DocumentShape::of(&document);
+        let refuse = |message: String| {
+            Err(with_code(
+                ServerError::new(message, None),
+                code::GRAPHQL_VALIDATION_FAILED,
+            ))
+        };
+        if shape.aliases > self.config.max_aliases {
+            return refuse(format!(
+                "the query holds {} aliases; at most {} are allowed",
+                shape.aliases, self.config.max_aliases
+            ));
+        }
+        if shape.root_fields > self.config.max_root_fields {
+            return refuse(format!(
+                "the query asks for {} root fields; at most {} are allowed",
+                shape.root_fields, self.config.max_root_fields
+            ));
+        }
+        Ok(document)
     }
 
     async fn validation(

@@ -41,7 +41,7 @@ impl SearchQuery {
         text: String,
         first: Option<i32>,
     ) -> AppResult<Vec<SearchHit>> {
-        let text = checked_text(&text)?;
+        let text = checked_text(ctx, &text)?;
         if text.is_empty() {
             return Err(AppError::bad_input("search text must not be empty"));
         }

@@ -18,10 +18,8 @@ use super::loader::{LoadResult, Owner, RegistryLoader, group_by, loaders};
 use super::standard::{Standard, StandardKind, StandardStatus};
 use super::working_group::working_group_by_code;
 use crate::codes::lookup_key;
+use crate::config::SchemaConfig;
 use crate::error::{AppError, AppResult};
-
-/// The longest text a filter or search accepts.
-pub const MAX_TEXT_LENGTH: usize = 200;
 
 /// Which standards a list holds. Every condition given must hold.
 #[derive(InputObject, Clone, Debug, Default)]
@@ -105,7 +103,10 @@ pub async fn resolve_filter(
             .collect(),
         year_from: filter.year_from,
         year_to: filter.year_to,
-        text: filter.text.map(|text| checked_text(&text)).transpose()?,
+        text: filter
+            .text
+            .map(|text| checked_text(ctx, &text))
+            .transpose()?,
         order: order_by
             .unwrap_or_default()
             .into_iter()
@@ -132,12 +133,13 @@ pub async fn resolve_filter(
     Ok(resolved)
 }
 
-/// Search text, trimmed and bounded.
-pub fn checked_text(text: &str) -> AppResult<String> {
+/// Search text, trimmed and bounded by `SchemaConfig::max_text_length`.
+pub fn checked_text(ctx: &Context<'_>, text: &str) -> AppResult<String> {
+    let max = ctx.data_unchecked::<SchemaConfig>().max_text_length;
     let text = text.trim();
-    if text.chars().count() > MAX_TEXT_LENGTH {
+    if text.chars().count() > max {
         return Err(AppError::bad_input(format!(
-            "search text must be at most {MAX_TEXT_LENGTH} characters"
+            "search text must be at most {max} characters"
         )));
     }
     Ok(text.to_owned())

@@ -132,8 +132,8 @@ impl Drop for TestDb {
 
 async fn connect(url: &str) -> DatabaseConnection {
     let config = DatabaseConfig {
-        database_url: url.to_owned(),
         max_connections: 4,
+        ..DatabaseConfig::for_url(url)
     };
     let conn = db::connect(&config)
         .await

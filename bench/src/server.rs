@@ -1,0 +1,176 @@
+//! The server under test as a child process: the release binary, importing a
+//! dataset, serving on a loopback port, its start-up time and its memory.
+
+use std::fs::File;
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use bytes::Bytes;
+use hyper::StatusCode;
+
+use crate::load::Client;
+
+/// The environment every child runs with: the database, and the server's
+/// default log filter whatever the caller's environment says.
+fn command(bin: &Path, database_url: &str, log: &Path) -> Result<Command> {
+    let mut command = Command::new(bin);
+    command
+        .env("DATABASE_URL", database_url)
+        .env("RUST_LOG", "info,sqlx=warn")
+        .env_remove("REGISTRY_BIND")
+        .env_remove("REGISTRY_MAX_CONNECTIONS")
+        .env_remove("REGISTRY_REPORT_COST")
+        .stdin(Stdio::null())
+        .stdout(File::options().create(true).append(true).open(log)?)
+        .stderr(File::options().create(true).append(true).open(log)?);
+    Ok(command)
+}
+
+/// `standards-registry import FILE`; the time it took.
+pub fn import(bin: &Path, database_url: &str, file: &Path, log: &Path) -> Result<Duration> {
+    let start = Instant::now();
+    let status = command(bin, database_url, log)?
+        .arg("import")
+        .arg(file)
+        .status()
+        .context("running the import")?;
+    if !status.success() {
+        bail!("import of {} failed ({status}); see {}", file.display(), log.display());
+    }
+    Ok(start.elapsed())
+}
+
+/// A free loopback port, found by binding port 0.
+pub fn free_port() -> Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+pub struct Server {
+    child: Child,
+    pub addr: SocketAddr,
+    /// From spawning the process to the first answer of `probe`.
+    pub startup: Duration,
+}
+
+impl Server {
+    /// Starts `serve` on an existing database and waits for the first answer
+    /// to `probe` (a GraphQL request body), for at most `timeout`.
+    pub async fn start(
+        bin: &Path,
+        database_url: &str,
+        log: &Path,
+        probe: Bytes,
+        timeout: Duration,
+    ) -> Result<Self> {
+        let addr: SocketAddr = format!("127.0.0.1:{}", free_port()?).parse()?;
+        let start = Instant::now();
+        let child = command(bin, database_url, log)?
+            .arg("serve")
+            .arg("--bind")
+            .arg(addr.to_string())
+            .arg("--dataset")
+            .arg("/nonexistent")
+            .spawn()
+            .context("starting the server")?;
+        let mut server = Self {
+            child,
+            addr,
+            startup: Duration::ZERO,
+        };
+        loop {
+            if start.elapsed() > timeout {
+                server.stop();
+                bail!("the server did not answer within {timeout:?}; see {}", log.display());
+            }
+            if let Some(status) = server.child.try_wait()? {
+                bail!("the server exited ({status}); see {}", log.display());
+            }
+            if let Ok(mut client) = Client::connect(addr).await
+                && let Ok((StatusCode::OK, _)) = client.post(probe.clone()).await
+            {
+                server.startup = start.elapsed();
+                return Ok(server);
+            }
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// (VmHWM, VmRSS) in KiB: the peak and current resident memory.
+    pub fn memory(&self) -> Result<(u64, u64)> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid()))?;
+        let field = |name: &str| -> u64 {
+            status
+                .lines()
+                .find(|line| line.starts_with(name))
+                .and_then(|line| line.split_whitespace().nth(1))
+                .and_then(|kib| kib.parse().ok())
+                .unwrap_or(0)
+        };
+        Ok((field("VmHWM:"), field("VmRSS:")))
+    }
+
+    /// SIGTERM (graceful shutdown), then SIGKILL after 10 s.
+    pub fn stop(&mut self) {
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.pid().to_string())
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            self.stop();
+        }
+    }
+}
+
+/// Builds the release binary of the server (unless `bin` is given) and returns its path.
+pub fn binary(workspace: &Path, given: Option<PathBuf>, build: bool) -> Result<PathBuf> {
+    if let Some(bin) = given {
+        return Ok(bin);
+    }
+    if build {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+        let status = Command::new(cargo)
+            .current_dir(workspace)
+            .args([
+                "build",
+                "--release",
+                "--package",
+                "standards-registry",
+                "--bin",
+                "standards-registry",
+            ])
+            .status()
+            .context("running cargo build")?;
+        if !status.success() {
+            bail!("cargo build --release of the server failed");
+        }
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace.join("target"));
+    let bin = target.join("release/standards-registry");
+    if !bin.exists() {
+        bail!("{} does not exist", bin.display());
+    }
+    Ok(bin)
+}

@@ -1,0 +1,452 @@
+//! The query shapes: each a real client's request, with the variants it is
+//! sent with, and the comparable summary of its answer (what the floor must
+//! also produce, so that it fetches the same rows).
+//!
+//! Depends on std, serde_json, base64 and the registry library only, so that
+//! the root crate's Criterion benchmarks can include this file with `#[path]`.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::{Value, json};
+use standards_registry::dataset::Dataset;
+
+use crate::generate::{SAMPLE_MAX, SEARCH_TEXTS, Sample, spread};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Shape {
+    Q1,
+    Q2,
+    Q3,
+    Q4,
+    Q5,
+    /// Q6's first page: what the deep page is compared with.
+    Q6First,
+    Q6,
+    Q7,
+}
+
+pub const ALL: [Shape; 8] = [
+    Shape::Q1,
+    Shape::Q2,
+    Shape::Q3,
+    Shape::Q4,
+    Shape::Q5,
+    Shape::Q6First,
+    Shape::Q6,
+    Shape::Q7,
+];
+
+/// Q6's page size and how deep it goes.
+pub const Q6_PAGE: usize = 20;
+pub const Q6_DEPTH_PAGES: usize = 1000;
+/// Q3's committees per page, and working groups and standards per parent.
+pub const Q3_COMMITTEES: usize = 10;
+pub const Q3_CHILDREN: usize = 20;
+/// Q5's representations per request.
+pub const Q5_REPRESENTATIONS: usize = 100;
+
+const Q6_FILTER: &str = "filter: { kind: [NATIONAL, SECTOR], yearFrom: 2000 }, \
+     orderBy: [{ field: YEAR, direction: DESC }, { field: CODE, direction: ASC }]";
+
+impl Shape {
+    pub fn name(self) -> &'static str {
+        match self {
+            Shape::Q1 => "Q1",
+            Shape::Q2 => "Q2",
+            Shape::Q3 => "Q3",
+            Shape::Q4 => "Q4",
+            Shape::Q5 => "Q5",
+            Shape::Q6First => "Q6.1",
+            Shape::Q6 => "Q6",
+            Shape::Q7 => "Q7",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Shape> {
+        ALL.into_iter()
+            .find(|shape| shape.name().eq_ignore_ascii_case(name))
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            Shape::Q1 => "standard(code:) lookup",
+            Shape::Q2 => "a page of 100 standards with committee and working group",
+            Shape::Q3 => {
+                "committees(10) -> workingGroups(20) -> standards(20) -> committee -> liaisons"
+            }
+            Shape::Q4 => "search(text:, first: 20) over the four record types",
+            Shape::Q5 => "_entities with 100 mixed representations (5 types)",
+            Shape::Q6First => "Q6's filtered, ordered list: its first page of 20",
+            Shape::Q6 => "a filtered, ordered page of 20, 1,000 pages deep by cursor",
+            Shape::Q7 => "totalCount of standards filtered by committee subtree and status",
+        }
+    }
+
+    /// How many levels of relations the shape reads: what its statement
+    /// count should be when every level is one batch.
+    pub fn query(self) -> &'static str {
+        match self {
+            Shape::Q1 => {
+                "query Q1($code: String!) { standard(code: $code) { code title kind status year } }"
+            }
+            Shape::Q2 => {
+                "query Q2 { standards(first: 100) { nodes { code title status year \
+                 committee { code name } workingGroup { code name } } } }"
+            }
+            Shape::Q3 => {
+                "query Q3($after: String) { committees(first: 10, after: $after) { nodes { code name \
+                 workingGroups(first: 20) { nodes { code name \
+                 standards(first: 20) { nodes { code title \
+                 committee { code liaisons { kind counterpart } } } } } } } } }"
+            }
+            Shape::Q4 => {
+                "query Q4($text: String!) { search(text: $text, first: 20) { __typename \
+                 ... on Committee { code name } ... on WorkingGroup { code name } \
+                 ... on Standard { code title } ... on Expert { name organization } } }"
+            }
+            Shape::Q5 => {
+                "query Q5($representations: [_Any!]!) { _entities(representations: $representations) { \
+                 __typename ... on Standard { code title } ... on Committee { code name } \
+                 ... on WorkingGroup { code name } ... on Expert { name } \
+                 ... on Liaison { kind counterpart } } }"
+            }
+            Shape::Q6First | Shape::Q6 => {
+                "query Q6($after: String) { standards(filter: { kind: [NATIONAL, SECTOR], yearFrom: 2000 }, \
+                 orderBy: [{ field: YEAR, direction: DESC }, { field: CODE, direction: ASC }], \
+                 first: 20, after: $after) { pageInfo { hasNextPage endCursor } \
+                 nodes { code title year status } } }"
+            }
+            Shape::Q7 => {
+                "query Q7($committee: String!) { standards(filter: { committee: $committee, \
+                 status: [PUBLISHED] }) { totalCount } }"
+            }
+        }
+    }
+
+    /// The relation levels the shape reads (committees -> groups -> ... is
+    /// one level each): with one batch per level, its SQL statements.
+    pub fn relation_depth(self) -> Option<usize> {
+        match self {
+            Shape::Q3 => Some(5),
+            _ => None,
+        }
+    }
+}
+
+/// One request of a shape: its variables, and the row offset it starts at
+/// (Q3's committee page, Q6's depth) for the floor.
+#[derive(Clone, Debug)]
+pub struct Variant {
+    pub variables: Value,
+    pub offset: usize,
+}
+
+/// The variants of every shape for one database.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    pub shapes: Vec<(Shape, Vec<Variant>)>,
+    /// Rows Q6's filter selects, and the page Q6 reached.
+    pub q6_total: usize,
+    pub q6_page: usize,
+}
+
+impl Plan {
+    pub fn variants(&self, shape: Shape) -> &[Variant] {
+        self.shapes
+            .iter()
+            .find(|(s, _)| *s == shape)
+            .map(|(_, v)| v.as_slice())
+            .unwrap_or(&[])
+    }
+}
+
+/// The sample of a dataset read from a file (size S: the real dataset).
+pub fn sample_of(dataset: &Dataset) -> Sample {
+    let pick = |names: Vec<String>| -> Vec<String> {
+        spread(names.len(), SAMPLE_MAX)
+            .into_iter()
+            .map(|i| names[i].clone())
+            .collect()
+    };
+    Sample {
+        standard_codes: pick(
+            dataset
+                .standards
+                .iter()
+                .filter_map(|s| s.code.clone())
+                .collect(),
+        ),
+        committee_codes: pick(dataset.committees.iter().map(|c| c.code.clone()).collect()),
+        top_committees: pick(
+            dataset
+                .committees
+                .iter()
+                .filter(|c| c.parent.is_none())
+                .map(|c| c.code.clone())
+                .collect(),
+        ),
+        working_group_codes: pick(
+            dataset
+                .working_groups
+                .iter()
+                .map(|g| g.code.clone())
+                .collect(),
+        ),
+        expert_keys: pick(dataset.experts.iter().map(|e| e.key.clone()).collect()),
+        liaison_keys: pick(dataset.liaisons.iter().map(|l| l.key.clone()).collect()),
+        search_texts: SEARCH_TEXTS.iter().map(|s| s.to_string()).collect(),
+    }
+}
+
+fn global_id(type_name: &str, key: &str) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{type_name}:{key}"))
+}
+
+/// `count` items of `list`, starting at `start`, stepping by a prime so
+/// that variants mix the list.
+fn cycle<'a>(list: &'a [String], start: usize, count: usize) -> impl Iterator<Item = &'a String> {
+    (0..count).map(move |i| &list[(start + i * 7919) % list.len()])
+}
+
+/// Q5's representations for variant `v`: 40% standards, 15% committees,
+/// 20% working groups, 10% experts, 15% liaisons.
+fn representations(sample: &Sample, v: usize) -> Value {
+    let mut reps = Vec::with_capacity(Q5_REPRESENTATIONS);
+    let at = |list: &[String], i: usize| list[(v * 131 + i * 7919) % list.len()].clone();
+    for i in 0..Q5_REPRESENTATIONS {
+        reps.push(match i % 20 {
+            0..8 => json!({ "__typename": "Standard", "code": at(&sample.standard_codes, i) }),
+            8..11 => json!({ "__typename": "Committee", "code": at(&sample.committee_codes, i) }),
+            11..15 => {
+                json!({ "__typename": "WorkingGroup", "code": at(&sample.working_group_codes, i) })
+            }
+            15..17 => {
+                json!({ "__typename": "Expert", "id": global_id("Expert", &at(&sample.expert_keys, i)) })
+            }
+            _ => {
+                json!({ "__typename": "Liaison", "id": global_id("Liaison", &at(&sample.liaison_keys, i)) })
+            }
+        });
+    }
+    Value::Array(reps)
+}
+
+/// Runs a GraphQL request (over HTTP, or in process) and returns the
+/// response as JSON.
+pub trait Execute {
+    fn execute(
+        &mut self,
+        query: &str,
+        variables: Value,
+    ) -> impl Future<Output = Result<Value, String>>;
+}
+
+async fn data(exec: &mut impl Execute, query: &str, variables: Value) -> Result<Value, String> {
+    let response = exec.execute(query, variables).await?;
+    if let Some(errors) = response.get("errors") {
+        return Err(format!("{query}: {errors}"));
+    }
+    Ok(response["data"].clone())
+}
+
+/// The cursor of the row at `position` of Q6's list, reached by paging
+/// from the start with pages of 100 (the largest the server serves): every
+/// cursor is one the server issued.
+async fn q6_cursor(exec: &mut impl Execute, position: usize) -> Result<String, String> {
+    let query = format!(
+        "query Page($first: Int!, $after: String) {{ standards({Q6_FILTER}, first: $first, after: $after) \
+         {{ pageInfo {{ endCursor }} }} }}"
+    );
+    let mut after: Option<String> = None;
+    let mut reached = 0;
+    while reached <= position {
+        let first = (position + 1 - reached).min(100);
+        let page = data(exec, &query, json!({ "first": first, "after": after })).await?;
+        after = page["standards"]["pageInfo"]["endCursor"]
+            .as_str()
+            .map(str::to_owned);
+        if after.is_none() {
+            return Err(format!("Q6's list ended before row {position}"));
+        }
+        reached += first;
+    }
+    after.ok_or_else(|| "no cursor".to_owned())
+}
+
+/// Makes every shape's variants for the database `exec` serves, asking it
+/// for the cursors that Q3 and Q6 page with.
+pub async fn plan(sample: &Sample, exec: &mut impl Execute) -> Result<Plan, String> {
+    let mut shapes = Vec::new();
+    let plain = |variables: Value| Variant {
+        variables,
+        offset: 0,
+    };
+
+    shapes.push((
+        Shape::Q1,
+        cycle(&sample.standard_codes, 0, 64.min(sample.standard_codes.len()))
+            .map(|code| plain(json!({ "code": code })))
+            .collect(),
+    ));
+    shapes.push((Shape::Q2, vec![plain(json!({}))]));
+
+    // Q3: the first pages of committees, each after the cursor the server
+    // gave for the page before.
+    let mut q3 = vec![plain(json!({ "after": null }))];
+    let mut after: Option<String> = None;
+    for page in 1..8 {
+        let response = data(
+            exec,
+            "query Pages($after: String) { committees(first: 10, after: $after) { pageInfo { hasNextPage endCursor } } }",
+            json!({ "after": after }),
+        )
+        .await?;
+        let info = &response["committees"]["pageInfo"];
+        if info["hasNextPage"] != json!(true) {
+            break;
+        }
+        after = info["endCursor"].as_str().map(str::to_owned);
+        q3.push(Variant {
+            variables: json!({ "after": after }),
+            offset: page * Q3_COMMITTEES,
+        });
+    }
+    shapes.push((Shape::Q3, q3));
+
+    shapes.push((
+        Shape::Q4,
+        sample
+            .search_texts
+            .iter()
+            .map(|text| plain(json!({ "text": text })))
+            .collect(),
+    ));
+    shapes.push((
+        Shape::Q5,
+        (0..8)
+            .map(|v| plain(json!({ "representations": representations(sample, v) })))
+            .collect(),
+    ));
+
+    // Q6: 1,000 pages deep, or the last page where the list is shorter.
+    let total = data(
+        exec,
+        &format!("{{ standards({Q6_FILTER}, first: 0) {{ totalCount }} }}"),
+        json!({}),
+    )
+    .await?["standards"]["totalCount"]
+        .as_u64()
+        .ok_or("Q6: no totalCount")? as usize;
+    let page = Q6_DEPTH_PAGES.min(total.saturating_sub(1) / Q6_PAGE);
+    let offset = page * Q6_PAGE;
+    shapes.push((Shape::Q6First, vec![plain(json!({ "after": null }))]));
+    let deep = if offset == 0 {
+        plain(json!({ "after": null }))
+    } else {
+        Variant {
+            variables: json!({ "after": q6_cursor(exec, offset - 1).await? }),
+            offset,
+        }
+    };
+    shapes.push((Shape::Q6, vec![deep]));
+
+    shapes.push((
+        Shape::Q7,
+        cycle(&sample.top_committees, 0, 16.min(sample.top_committees.len()))
+            .map(|code| plain(json!({ "committee": code })))
+            .collect(),
+    ));
+    Ok(Plan {
+        shapes,
+        q6_total: total,
+        q6_page: page,
+    })
+}
+
+fn text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Null => "-".to_owned(),
+        other => other.to_string(),
+    }
+}
+
+/// The answer of `shape` reduced to comparable lines: the floor produces the same.
+pub fn summary(shape: Shape, data: &Value) -> Vec<String> {
+    let nodes = |value: &Value| value["nodes"].as_array().cloned().unwrap_or_default();
+    match shape {
+        Shape::Q1 => match &data["standard"] {
+            Value::Null => vec![],
+            s => vec![format!("{}|{}", text(&s["code"]), text(&s["year"]))],
+        },
+        Shape::Q2 => nodes(&data["standards"])
+            .iter()
+            .map(|s| {
+                format!(
+                    "{}|{}|{}",
+                    text(&s["code"]),
+                    text(&s["committee"]["code"]),
+                    text(&s["workingGroup"]["code"])
+                )
+            })
+            .collect(),
+        Shape::Q3 => {
+            let mut lines = Vec::new();
+            for c in nodes(&data["committees"]) {
+                lines.push(text(&c["code"]));
+                for g in nodes(&c["workingGroups"]) {
+                    lines.push(format!(" {}", text(&g["code"])));
+                    for s in nodes(&g["standards"]) {
+                        let liaisons = s["committee"]["liaisons"]
+                            .as_array()
+                            .map_or(0, |l| l.len());
+                        lines.push(format!(
+                            "  {}|{}|{}",
+                            text(&s["code"]),
+                            text(&s["committee"]["code"]),
+                            liaisons
+                        ));
+                    }
+                }
+            }
+            lines
+        }
+        Shape::Q4 => data["search"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .map(|hit| {
+                let name = match hit["__typename"].as_str() {
+                    Some("Expert") => text(&hit["name"]),
+                    _ => text(&hit["code"]),
+                };
+                format!("{}:{}", text(&hit["__typename"]), name)
+            })
+            .collect(),
+        Shape::Q5 => data["_entities"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .map(|e| match e["__typename"].as_str() {
+                Some("Expert") => format!("Expert:{}", text(&e["name"])),
+                Some("Liaison") => format!("Liaison:{}", text(&e["counterpart"])),
+                Some(t) => format!("{t}:{}", text(&e["code"])),
+                None => "null".to_owned(),
+            })
+            .collect(),
+        Shape::Q6First | Shape::Q6 => {
+            let mut lines: Vec<String> = nodes(&data["standards"])
+                .iter()
+                .map(|s| format!("{}|{}", text(&s["code"]), text(&s["year"])))
+                .collect();
+            lines.push(format!(
+                "next:{}",
+                data["standards"]["pageInfo"]["hasNextPage"]
+            ));
+            lines
+        }
+        Shape::Q7 => vec![text(&data["standards"]["totalCount"])],
+    }
+}
