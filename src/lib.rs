@@ -7,10 +7,10 @@ pub mod dataset;
 pub mod db;
 pub mod error;
 pub mod graphql;
+pub mod http;
 pub mod playground;
 pub mod schema;
-pub mod server;
 
 pub use config::{SchemaConfig, ServeConfig};
+pub use http::app;
 pub use schema::{RegistrySchema, build_schema, export_sdl};
-pub use server::app;

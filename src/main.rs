@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use standards_registry::config::{Cli, Command};
-use standards_registry::{build_schema, dataset, db, export_sdl, server};
+use standards_registry::{build_schema, dataset, db, export_sdl, http};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
@@ -47,7 +47,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                     config.dataset.display()
                 );
             }
-            let app = server::app(build_schema(db, &config.schema), &config.schema);
+            let app = http::app(build_schema(db, &config.schema), &config.schema);
             let listener = tokio::net::TcpListener::bind(config.bind).await?;
             tracing::info!(
                 "serving GraphQL on http://{}/graphql, playground on http://{}/",
@@ -55,7 +55,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 config.bind
             );
             axum::serve(listener, app)
-                .with_graceful_shutdown(server::shutdown_signal())
+                .with_graceful_shutdown(http::shutdown_signal())
                 .await?;
         }
         Command::ExportSchema => unreachable!("handled before connecting"),

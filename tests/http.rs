@@ -9,7 +9,7 @@ use axum::http::{HeaderMap, Request, StatusCode, header};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use standards_registry::SchemaConfig;
-use standards_registry::server::MAX_BODY_BYTES;
+use standards_registry::config::DEFAULT_MAX_BODY_BYTES as MAX_BODY_BYTES;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tower::ServiceExt;
 

@@ -1,0 +1,271 @@
+//! Reading GraphQL requests from HTTP: a POST's JSON body (one request or a
+//! batch) or a GET's query string, within the configured limits, and the
+//! checks GraphQL over HTTP asks for before execution.
+
+use async_graphql::parser::types::{BaseType, OperationType, Type};
+use async_graphql::{BatchRequest, Request, ServerError};
+use axum::extract::Query;
+use axum::http::{HeaderMap, StatusCode, header};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use super::Limits;
+use super::response::{JSON, Refusal};
+use crate::error::code;
+
+/// A POST: a JSON body holding one request or a batch of them.
+pub(super) async fn read_post(
+    request: axum::extract::Request,
+    limits: &Limits,
+) -> Result<BatchRequest, Refusal> {
+    let (max_batch, max_body_bytes) = (limits.max_batch, limits.max_body_bytes);
+    check_content_type(request.headers())?;
+    let declared_length = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<u64>().ok());
+    if declared_length.is_some_and(|length| length > max_body_bytes as u64) {
+        return Err(Refusal::too_large(max_body_bytes));
+    }
+    let bytes = axum::body::to_bytes(request.into_body(), max_body_bytes)
+        .await
+        .map_err(|err| {
+            if is_length_limit(&err) {
+                Refusal::too_large(max_body_bytes)
+            } else {
+                Refusal::bad_request("the request body could not be read")
+            }
+        })?;
+    let body: Value = serde_json::from_slice(&bytes)
+        .map_err(|_| Refusal::bad_request("the body is not a GraphQL request in JSON"))?;
+    match body {
+        Value::Object(fields) => Ok(BatchRequest::Single(graphql_request(fields)?)),
+        Value::Array(items) => {
+            if items.is_empty() {
+                return Err(Refusal::bad_request(
+                    "a batch must hold at least one operation",
+                ));
+            }
+            if items.len() > max_batch {
+                return Err(Refusal::bad_request(format!(
+                    "a batch may hold at most {max_batch} operations"
+                )));
+            }
+            items
+                .into_iter()
+                .map(|item| match item {
+                    Value::Object(fields) => graphql_request(fields),
+                    _ => Err(Refusal::bad_request(
+                        "each operation of a batch must be a JSON object",
+                    )),
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map(BatchRequest::Batch)
+        }
+        _ => Err(Refusal::bad_request(
+            "the body is not a GraphQL request in JSON",
+        )),
+    }
+}
+
+/// A POST body must be `application/json`, in UTF-8 if a charset is named.
+fn check_content_type(headers: &HeaderMap) -> Result<(), Refusal> {
+    let unsupported = || {
+        Refusal::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            code::BAD_REQUEST,
+            "a POST body must be application/json in UTF-8",
+        )
+    };
+    let value = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .ok_or_else(unsupported)?;
+    let mut parts = value.split(';');
+    let essence = parts.next().unwrap_or_default().trim();
+    if !essence.eq_ignore_ascii_case(JSON) {
+        return Err(unsupported());
+    }
+    for parameter in parts {
+        if let Some((name, charset)) = parameter.split_once('=')
+            && name.trim().eq_ignore_ascii_case("charset")
+            && !charset
+                .trim()
+                .trim_matches('"')
+                .eq_ignore_ascii_case("utf-8")
+        {
+            return Err(unsupported());
+        }
+    }
+    Ok(())
+}
+
+/// Whether reading a body failed on its length limit (http-body-util's
+/// `LengthLimitError`, somewhere in the chain of causes).
+fn is_length_limit(err: &axum::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(err) = source {
+        if err.to_string().contains("length limit exceeded") {
+            return true;
+        }
+        source = err.source();
+    }
+    false
+}
+
+/// The parameters of a GraphQL request as GraphQL over HTTP spells them, in a
+/// GET's query string (where `variables` and `extensions` are JSON text).
+#[derive(Deserialize)]
+struct GetParameters {
+    query: Option<String>,
+    #[serde(rename = "operationName")]
+    operation_name: Option<String>,
+    variables: Option<String>,
+    extensions: Option<String>,
+}
+
+/// A GET: one request in the query string, which must be a query.
+pub(super) fn read_get(request: &axum::extract::Request) -> Result<BatchRequest, Refusal> {
+    let Query(parameters) = Query::<GetParameters>::try_from_uri(request.uri())
+        .map_err(|_| Refusal::bad_request("the query string is not a GraphQL request"))?;
+    let mut fields = Map::new();
+    fields.insert(
+        "query".into(),
+        parameters.query.map_or(Value::Null, Value::String),
+    );
+    if let Some(name) = parameters.operation_name {
+        fields.insert("operationName".into(), Value::String(name));
+    }
+    for (name, text) in [
+        ("variables", parameters.variables),
+        ("extensions", parameters.extensions),
+    ] {
+        if let Some(text) = text {
+            let value = serde_json::from_str(&text)
+                .map_err(|_| Refusal::bad_request(format!("`{name}` must be a JSON object")))?;
+            fields.insert(name.into(), value);
+        }
+    }
+    let graphql_request = graphql_request(fields)?;
+    if !is_query(&graphql_request) {
+        // GET must be safe: only queries run over it (GraphQL over HTTP).
+        return Err(Refusal::method_not_allowed(
+            "only queries may be sent with GET; use POST",
+            "POST",
+        ));
+    }
+    Ok(BatchRequest::Single(graphql_request))
+}
+
+/// One GraphQL request from its JSON fields: `query` a string, and
+/// `operationName`, `variables` and `extensions` each absent, null or of its type.
+fn graphql_request(fields: Map<String, Value>) -> Result<Request, Refusal> {
+    if !matches!(fields.get("query"), Some(Value::String(_))) {
+        return Err(Refusal::bad_request(
+            "`query` must be a string holding a GraphQL document",
+        ));
+    }
+    if !matches!(
+        fields.get("operationName"),
+        None | Some(Value::Null | Value::String(_))
+    ) {
+        return Err(Refusal::bad_request("`operationName` must be a string"));
+    }
+    for name in ["variables", "extensions"] {
+        if !matches!(
+            fields.get(name),
+            None | Some(Value::Null | Value::Object(_))
+        ) {
+            return Err(Refusal::bad_request(format!(
+                "`{name}` must be a JSON object"
+            )));
+        }
+    }
+    serde_json::from_value(Value::Object(fields))
+        .map_err(|err| Refusal::bad_request(format!("not a GraphQL request: {err}")))
+}
+
+/// Whether the operation a request selects is a query. A document that does
+/// not parse counts as a query here: execution then reports the parse error.
+fn is_query(request: &Request) -> bool {
+    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
+        return true;
+    };
+    let selected = request.operation_name.as_deref();
+    document
+        .operations
+        .iter()
+        .filter(|(name, _)| selected.is_none() || name.map(|n| n.as_str()) == selected)
+        .all(|(_, operation)| operation.node.ty == OperationType::Query)
+}
+
+/// GraphQL's CoerceVariableValues, as far as it needs no schema: every
+/// variable of a non-null type without a default is given and not null, and a
+/// value for a built-in scalar (or a list of them) has that scalar's type.
+/// async-graphql checks variables only when a field reads them, which makes a
+/// missing variable a field error; the spec makes it a request error, raised
+/// before execution. Enums and input objects are left to execution, as are
+/// documents that do not parse or name no operation (execution reports those).
+pub(super) fn coerce_variables(request: &Request) -> Result<(), ServerError> {
+    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
+        return Ok(());
+    };
+    let mut operations = document.operations.iter();
+    let operation = match request.operation_name.as_deref() {
+        Some(selected) => operations.find(|(name, _)| name.map(|n| n.as_str()) == Some(selected)),
+        None => match (operations.next(), operations.next()) {
+            (Some(only), None) => Some(only),
+            _ => None,
+        },
+    };
+    let Some((_, operation)) = operation else {
+        return Ok(());
+    };
+    for definition in &operation.node.variable_definitions {
+        let definition = &definition.node;
+        let name = &definition.name.node;
+        let ty = &definition.var_type.node;
+        let problem = match request.variables.get(name) {
+            None if definition.default_value.is_none() && !ty.nullable => {
+                format!(r#"Variable "${name}" of required type "{ty}" was not provided."#)
+            }
+            None => continue,
+            Some(value) => match coerces(ty, value) {
+                true => continue,
+                false => format!(
+                    r#"Variable "${name}" got invalid value {value}; expected type "{ty}"."#
+                ),
+            },
+        };
+        let mut err = ServerError::new(problem, Some(definition.name.pos));
+        err.extensions
+            .get_or_insert_with(Default::default)
+            .set("code", code::BAD_USER_INPUT);
+        return Err(err);
+    }
+    Ok(())
+}
+
+/// Whether `value` coerces to `ty`, as far as built-in scalars tell.
+fn coerces(ty: &Type, value: &async_graphql::Value) -> bool {
+    use async_graphql::Value as V;
+    if *value == V::Null {
+        return ty.nullable;
+    }
+    match &ty.base {
+        BaseType::List(item) => match value {
+            V::List(items) => items.iter().all(|value| coerces(item, value)),
+            // A single value coerces to a list of one.
+            value => coerces(item, value),
+        },
+        BaseType::Named(name) => match (name.as_str(), value) {
+            ("Int", V::Number(n)) => n.as_i64().is_some_and(|n| i32::try_from(n).is_ok()),
+            ("Float", V::Number(_)) | ("String", V::String(_)) | ("Boolean", V::Boolean(_)) => true,
+            ("ID", V::String(_)) => true,
+            ("ID", V::Number(n)) => n.is_i64() || n.is_u64(),
+            ("Int" | "Float" | "String" | "Boolean" | "ID", _) => false,
+            _ => true,
+        },
+    }
+}
