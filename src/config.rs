@@ -39,6 +39,8 @@ pub const DEFAULT_STATEMENT_TIMEOUT_MS: u64 = 5_000;
 /// Longest a request waits for a pooled connection, in milliseconds: when
 /// the database is gone, requests fail within this rather than hang.
 pub const DEFAULT_ACQUIRE_TIMEOUT_MS: u64 = 3_000;
+/// How long in-flight requests may run on after a shutdown signal, in seconds.
+pub const DEFAULT_SHUTDOWN_GRACE_SECS: u64 = 20;
 /// How long the server keeps retrying a database it cannot reach at start, in seconds.
 pub const DEFAULT_CONNECT_RETRY_SECS: u64 = 60;
 
@@ -114,6 +116,9 @@ pub struct ServeConfig {
     /// Dataset loaded when the database is empty at start.
     #[arg(long, env = "REGISTRY_DATASET", default_value = DEFAULT_DATASET)]
     pub dataset: PathBuf,
+    /// How long in-flight requests may run on after Ctrl-C or SIGTERM, in seconds.
+    #[arg(long, env = "REGISTRY_SHUTDOWN_GRACE_SECS", default_value_t = DEFAULT_SHUTDOWN_GRACE_SECS)]
+    pub shutdown_grace_secs: u64,
     #[command(flatten)]
     pub schema: SchemaConfig,
 }

@@ -2,6 +2,7 @@
 //! the chosen command. Everything else lives in the library.
 
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Parser;
 use standards_registry::config::{Cli, Command};
@@ -54,9 +55,12 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 config.bind,
                 config.bind
             );
-            axum::serve(listener, app)
-                .with_graceful_shutdown(http::shutdown_signal())
-                .await?;
+            http::serve(
+                listener,
+                app,
+                Duration::from_secs(config.shutdown_grace_secs),
+            )
+            .await?;
         }
         Command::ExportSchema => unreachable!("handled before connecting"),
     }

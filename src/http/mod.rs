@@ -26,6 +26,8 @@
 mod request;
 mod response;
 
+use std::time::Duration;
+
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode};
@@ -98,6 +100,31 @@ async fn graphql(State(state): State<AppState>, request: axum::extract::Request)
     match batch {
         Ok(batch) => response::execute(&state.schema, batch, media_type).await,
         Err(refusal) => refusal.into_response(media_type),
+    }
+}
+
+/// Serves `app` until Ctrl-C or SIGTERM, then stops taking connections and
+/// lets the requests in flight finish, for `grace` at most.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    grace: Duration,
+) -> std::io::Result<()> {
+    let (stopping, mut stopped) = tokio::sync::watch::channel(false);
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        let _ = stopping.send(true);
+    });
+    let deadline = async move {
+        let _ = stopped.wait_for(|stopping| *stopping).await;
+        tokio::time::sleep(grace).await;
+    };
+    tokio::select! {
+        served = server => served,
+        () = deadline => {
+            tracing::warn!(grace_secs = grace.as_secs(), "requests still in flight after the grace period: stopping anyway");
+            Ok(())
+        }
     }
 }
 
