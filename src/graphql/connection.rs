@@ -80,7 +80,7 @@ pub struct PageArgs {
 }
 
 /// The rows a page covers: positions `offset..offset + limit` of the list.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Window {
     pub offset: usize,
     pub limit: usize,

@@ -8,13 +8,18 @@ use std::sync::Arc;
 use async_graphql::dataloader::Loader;
 use async_graphql::{Context, Enum, InputObject};
 use entity::standard;
-use sea_orm::sea_query::{Condition, Expr, ExprTrait, Func, LikeExpr, NullOrdering};
-use sea_orm::{ColumnTrait, DbErr, EntityTrait, Order, QueryFilter, QueryOrder, Select};
+use sea_orm::sea_query::{
+    Asterisk, Condition, Expr, ExprTrait, Func, LikeExpr, Query, SelectStatement, WindowStatement,
+};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, Order, QueryFilter,
+    QueryOrder, QueryTrait, Select,
+};
 
 use super::committee::{SubtreeOf, committee_by_code};
-use super::connection::{Connection, PageArgs};
+use super::connection::{Connection, PageArgs, Window};
 use super::enum_name;
-use super::loader::{LoadResult, Owner, RegistryLoader, group_by, loaders};
+use super::loader::{LoadResult, Owner, RegistryLoader, loaders};
 use super::standard::{Standard, StandardKind, StandardStatus};
 use super::working_group::working_group_by_code;
 use crate::codes::lookup_key;
@@ -163,6 +168,46 @@ impl ResolvedFilter {
     /// The standards meeting this filter and `scope`, in this filter's order
     /// with the row id breaking ties, so pages never overlap.
     pub fn select(&self, scope: Condition) -> Select<standard::Entity> {
+        self.ordering().into_iter().fold(
+            standard::Entity::find().filter(self.condition(scope)),
+            |select, (key, order)| select.order_by(key, order),
+        )
+    }
+
+    /// Pages of the standards of many owners in one statement: each row is
+    /// numbered within its owner's list (`ROW_NUMBER() OVER (PARTITION BY
+    /// ..)`), which is counted alongside, and only the rows of `window` (and
+    /// one past it, which tells that a next page exists) are read.
+    fn paged_select(
+        &self,
+        scope: Condition,
+        owner: standard::Column,
+        window: Window,
+    ) -> SelectStatement {
+        let mut numbering = WindowStatement::partition_by(owner);
+        for (key, order) in self.ordering() {
+            numbering.order_by_expr(key, order);
+        }
+        let mut ranked = standard::Entity::find()
+            .filter(self.condition(scope))
+            .into_query();
+        ranked
+            .expr_window_as(Expr::cust("ROW_NUMBER()"), numbering, PAGE_POSITION)
+            .expr_window_as(
+                Expr::cust("COUNT(*)"),
+                WindowStatement::partition_by(owner),
+                PAGE_TOTAL,
+            );
+        Query::select()
+            .column(Asterisk)
+            .from_subquery(ranked, "ranked")
+            .and_where(Expr::col(PAGE_POSITION).gt(window.offset as i64))
+            .and_where(Expr::col(PAGE_POSITION).lte((window.offset + window.limit + 1) as i64))
+            .order_by(PAGE_POSITION, Order::Asc)
+            .to_owned()
+    }
+
+    fn condition(&self, scope: Condition) -> Condition {
         use standard::Column;
 
         let mut condition = scope;
@@ -192,29 +237,43 @@ impl ResolvedFilter {
                     .add(Column::CodeKey.like(contains_pattern(&lookup_key(text)))),
             );
         }
-        let mut select = standard::Entity::find().filter(condition);
-        let order = if self.order.is_empty() {
+        condition
+    }
+
+    /// The sort keys, the row id last so that pages never overlap. Unknown
+    /// years sort last in either direction, on SQLite and PostgreSQL alike.
+    fn ordering(&self) -> Vec<(Expr, Order)> {
+        use standard::Column;
+
+        let requested = if self.order.is_empty() {
             &[(StandardOrderField::Code, OrderDirection::Asc)][..]
         } else {
             &self.order[..]
         };
-        for &(field, direction) in order {
-            let direction = match direction {
+        let mut keys = Vec::new();
+        for &(field, direction) in requested {
+            let order = match direction {
                 OrderDirection::Asc => Order::Asc,
                 OrderDirection::Desc => Order::Desc,
             };
-            select = match field {
-                StandardOrderField::Code => select.order_by(Column::Code, direction),
-                StandardOrderField::Title => select.order_by(Column::Title, direction),
+            match field {
+                StandardOrderField::Code => keys.push((Expr::col(Column::Code), order)),
+                StandardOrderField::Title => keys.push((Expr::col(Column::Title), order)),
                 StandardOrderField::Year => {
-                    select.order_by_with_nulls(Column::Year, direction, NullOrdering::Last)
+                    keys.push((Expr::col(Column::Year).is_null(), Order::Asc));
+                    keys.push((Expr::col(Column::Year), order));
                 }
-                StandardOrderField::Status => select.order_by(lifecycle_rank(), direction),
-            };
+                StandardOrderField::Status => keys.push((lifecycle_rank(), order)),
+            }
         }
-        select.order_by_asc(Column::Id)
+        keys.push((Expr::col(Column::Id), Order::Asc));
+        keys
     }
 }
+
+/// The columns `paged_select` adds: a row's position in its owner's list, and the list's length.
+const PAGE_POSITION: &str = "page_position";
+const PAGE_TOTAL: &str = "page_total";
 
 /// A status's place in a standard's life, for ordering by status.
 fn lifecycle_rank() -> Expr {
@@ -234,46 +293,95 @@ fn lifecycle_rank() -> Expr {
     case.finally(lifecycle.len() as i32).into()
 }
 
-/// The standards of one committee or working group under one filter.
+/// A page of the standards of one committee or working group under one
+/// filter: the window of a forward page, or (`None`) the whole list, which a
+/// page counted from the end needs.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct StandardsOf {
     pub owner: Owner,
     pub filter: ResolvedFilter,
+    pub window: Option<Window>,
+}
+
+/// The rows a `StandardsOf` asked for and the length of the whole list.
+#[derive(Clone, Debug, Default)]
+pub struct OwnerPage {
+    rows: Vec<standard::Model>,
+    total: usize,
 }
 
 impl Loader<StandardsOf> for RegistryLoader {
-    type Value = Vec<standard::Model>;
+    type Value = OwnerPage;
     type Error = Arc<DbErr>;
 
-    /// One statement per distinct filter (in practice one per query level),
-    /// however many parents ask.
+    /// One statement per filter, window and kind of owner (in practice one
+    /// per query level), however many parents ask.
     async fn load(&self, keys: &[StandardsOf]) -> LoadResult<HashMap<StandardsOf, Self::Value>> {
-        let mut by_filter: HashMap<&ResolvedFilter, Vec<Owner>> = HashMap::new();
+        let mut batches: HashMap<(&ResolvedFilter, Option<Window>, bool), Vec<Owner>> =
+            HashMap::new();
         for key in keys {
-            by_filter.entry(&key.filter).or_default().push(key.owner);
+            let by_committee = matches!(key.owner, Owner::Committee(_));
+            batches
+                .entry((&key.filter, key.window, by_committee))
+                .or_default()
+                .push(key.owner);
         }
         let mut answer = HashMap::with_capacity(keys.len());
-        for (filter, owners) in by_filter {
+        for ((filter, window, by_committee), owners) in batches {
             let scope = Owner::condition(
                 &owners,
                 standard::Column::CommitteeId,
                 standard::Column::WorkingGroupId,
             );
-            let rows = filter
-                .select(Condition::all().add(scope))
-                .all(&self.db)
-                .await
-                .map_err(Arc::new)?;
-            let groups = group_by(&owners, rows, |row| {
-                Owner::of(row.committee_id, row.working_group_id)
-            });
-            answer.extend(groups.into_iter().map(|(owner, rows)| {
+            let owner_of = |row: &standard::Model| match by_committee {
+                true => row.committee_id.map(Owner::Committee),
+                false => row.working_group_id.map(Owner::WorkingGroup),
+            };
+            let mut pages: HashMap<Owner, OwnerPage> = owners
+                .iter()
+                .map(|owner| (*owner, OwnerPage::default()))
+                .collect();
+            match window {
+                None => {
+                    let rows = filter
+                        .select(Condition::all().add(scope))
+                        .all(&self.db)
+                        .await
+                        .map_err(Arc::new)?;
+                    for row in rows {
+                        if let Some(page) = owner_of(&row).and_then(|owner| pages.get_mut(&owner)) {
+                            page.total += 1;
+                            page.rows.push(row);
+                        }
+                    }
+                }
+                Some(window) => {
+                    let column = if by_committee {
+                        standard::Column::CommitteeId
+                    } else {
+                        standard::Column::WorkingGroupId
+                    };
+                    let statement =
+                        filter.paged_select(Condition::all().add(scope), column, window);
+                    for result in self.db.query_all(&statement).await.map_err(Arc::new)? {
+                        let row =
+                            standard::Model::from_query_result(&result, "").map_err(Arc::new)?;
+                        let total: i64 = result.try_get("", PAGE_TOTAL).map_err(Arc::new)?;
+                        if let Some(page) = owner_of(&row).and_then(|owner| pages.get_mut(&owner)) {
+                            page.total = total as usize;
+                            page.rows.push(row);
+                        }
+                    }
+                }
+            }
+            answer.extend(pages.into_iter().map(|(owner, page)| {
                 (
                     StandardsOf {
                         owner,
                         filter: filter.clone(),
+                        window,
                     },
-                    rows,
+                    page,
                 )
             }));
         }
@@ -281,7 +389,8 @@ impl Loader<StandardsOf> for RegistryLoader {
     }
 }
 
-/// A page of the standards of `owner`, read through the batched loader.
+/// A page of the standards of `owner`, read through the batched loader: a
+/// forward page reads only its rows; a page counted from the end reads the list.
 pub async fn standards_of(
     ctx: &Context<'_>,
     owner: Owner,
@@ -289,10 +398,25 @@ pub async fn standards_of(
     order_by: Option<Vec<StandardOrder>>,
     args: &PageArgs,
 ) -> AppResult<Connection<Standard>> {
+    args.validate()?;
     let filter = resolve_filter(ctx, filter, order_by).await?;
-    let rows = loaders(ctx)
-        .load_one(StandardsOf { owner, filter })
+    let window = match (&args.last, &args.before) {
+        (None, None) => Some(args.window(None)?),
+        _ => None,
+    };
+    let page = loaders(ctx)
+        .load_one(StandardsOf {
+            owner,
+            filter,
+            window,
+        })
         .await?
         .unwrap_or_default();
-    Connection::from_list(rows.into_iter().map(Standard).collect(), args)
+    let standards = page.rows.into_iter().map(Standard).collect();
+    match window {
+        Some(window) => Ok(Connection::from_window(
+            standards, window, page.total, false,
+        )),
+        None => Connection::from_list(standards, args),
+    }
 }
