@@ -134,13 +134,14 @@ on_every_backend! {
                 assert!(message.contains("cursor"), "{query}: {message}");
             }
         }
-        // A cursor the service issued is accepted.
+        // A cursor the service issued is accepted and leads to the next row.
+        let two = data(&schema, "{ standards(first: 2) { nodes { code } } }").await;
         let page = data(&schema, "{ standards(first: 1) { pageInfo { endCursor } } }").await;
         let cursor = page["standards"]["pageInfo"]["endCursor"].as_str().unwrap();
-        let query = format!(r#"{{ standards(first: 1, after: "{cursor}") {{ edges {{ cursor }} }} }}"#);
+        let query = format!(r#"{{ standards(first: 1, after: "{cursor}") {{ nodes {{ code }} pageInfo {{ hasPreviousPage }} }} }}"#);
         assert_eq!(
             data(&schema, &query).await,
-            json!({ "standards": { "edges": [{ "cursor": base64url("offset:1") }] } })
+            json!({ "standards": { "nodes": [two["standards"]["nodes"][1]], "pageInfo": { "hasPreviousPage": true } } })
         );
     }
 

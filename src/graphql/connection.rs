@@ -8,6 +8,7 @@
 use async_graphql::{OutputType, SimpleObject};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::{Deserialize, Serialize};
 
 use super::committee::Committee;
 use super::expert::Expert;
@@ -166,18 +167,44 @@ fn page_size(name: &str, value: Option<i32>) -> AppResult<Option<usize>> {
     }
 }
 
+/// A row's sort keys, carried in its cursor so that the next page can start
+/// right after it (keyset pagination) instead of counting rows to skip.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SortKeys {
+    /// The ordering the values belong to; a cursor of another ordering is
+    /// used by position only.
+    pub ordering: String,
+    pub values: Vec<serde_json::Value>,
+}
+
 pub fn encode_cursor(position: usize) -> String {
     URL_SAFE_NO_PAD.encode(format!("{CURSOR_PREFIX}{position}"))
 }
 
+/// A cursor that also holds the row's sort keys.
+pub fn encode_keyed_cursor(position: usize, keys: &SortKeys) -> String {
+    let keys = serde_json::to_string(keys).expect("sort keys serialize");
+    URL_SAFE_NO_PAD.encode(format!("{CURSOR_PREFIX}{position}|{keys}"))
+}
+
 pub fn decode_cursor(cursor: &str) -> AppResult<usize> {
-    URL_SAFE_NO_PAD
+    decode_keyed_cursor(cursor).map(|(position, _)| position)
+}
+
+/// A cursor's position, and its sort keys where it holds them.
+pub fn decode_keyed_cursor(cursor: &str) -> AppResult<(usize, Option<SortKeys>)> {
+    let text = URL_SAFE_NO_PAD
         .decode(cursor)
         .ok()
-        .and_then(|bytes| String::from_utf8(bytes).ok())
-        .and_then(|text| {
-            text.strip_prefix(CURSOR_PREFIX)
-                .and_then(|n| n.parse().ok())
+        .and_then(|bytes| String::from_utf8(bytes).ok());
+    text.as_deref()
+        .and_then(|text| text.strip_prefix(CURSOR_PREFIX))
+        .and_then(|rest| match rest.split_once('|') {
+            None => Some((rest.parse().ok()?, None)),
+            Some((position, keys)) => Some((
+                position.parse().ok()?,
+                Some(serde_json::from_str(keys).ok()?),
+            )),
         })
         .ok_or_else(|| {
             AppError::bad_input(format!(
@@ -194,20 +221,30 @@ where
 {
     /// A page of rows read for `window`: `rows` may hold one row past the
     /// window, which only tells that a next page exists.
-    pub fn from_window(
+    pub fn from_window(rows: Vec<T>, window: Window, total_count: usize, more_after: bool) -> Self {
+        Self::from_keyed_window(rows, window, total_count, more_after, |_| None)
+    }
+
+    /// The same, with cursors that carry each row's sort keys (`keys_of`).
+    pub fn from_keyed_window(
         mut rows: Vec<T>,
         window: Window,
         total_count: usize,
         more_after: bool,
+        keys_of: impl Fn(&T) -> Option<SortKeys>,
     ) -> Self {
         let has_next_page = more_after || rows.len() > window.limit;
         rows.truncate(window.limit);
         let edges: Vec<Edge<T>> = rows
             .into_iter()
             .enumerate()
-            .map(|(i, node)| Edge {
-                cursor: encode_cursor(window.offset + i),
-                node,
+            .map(|(i, node)| {
+                let position = window.offset + i;
+                let cursor = match keys_of(&node) {
+                    Some(keys) => encode_keyed_cursor(position, &keys),
+                    None => encode_cursor(position),
+                };
+                Edge { cursor, node }
             })
             .collect();
         Self {
@@ -257,7 +294,28 @@ where
     T: OutputType + Clone,
     Edge<T>: OutputType,
 {
-    use sea_orm::{PaginatorTrait, QuerySelect};
+    keyed_sql_page(ctx, select, None, args, wrap, |_| None).await
+}
+
+/// A page of a root list read from SQL. With `after_keys` (the condition
+/// for the rows that follow the `after` cursor's row) the page starts there
+/// by keyset, and a page 1,000 pages deep costs what
+/// the first does; otherwise by `OFFSET`. Cursors carry `keys_of` each row.
+pub async fn keyed_sql_page<E, T>(
+    ctx: &async_graphql::Context<'_>,
+    select: sea_orm::Select<E>,
+    after_keys: Option<sea_orm::Condition>,
+    args: &PageArgs,
+    wrap: impl Fn(E::Model) -> T,
+    keys_of: impl Fn(&T) -> Option<SortKeys>,
+) -> AppResult<Connection<T>>
+where
+    E: sea_orm::EntityTrait,
+    E::Model: Send + Sync,
+    T: OutputType + Clone,
+    Edge<T>: OutputType,
+{
+    use sea_orm::{PaginatorTrait, QueryFilter, QuerySelect};
 
     args.validate()?;
     let count = wants_total(ctx) || args.needs_total();
@@ -275,21 +333,23 @@ where
             None if count => Some(select.clone().count(&db).await?),
             None => None,
         };
-        let rows = select
-            .offset(window.offset as u64)
-            .limit(window.limit as u64 + 1)
-            .all(&db)
-            .await?;
+        let page = match after_keys {
+            Some(after) => select.filter(after),
+            None => select.offset(window.offset as u64),
+        };
+        let rows = page.limit(window.limit as u64 + 1).all(&db).await?;
         Ok((rows, total))
     })
     .await?;
     let total = total.map(|total| total as usize);
     let more_after = total.is_some_and(|total| window.offset + window.limit < total);
-    Ok(Connection::from_window(
-        rows.into_iter().map(wrap).collect(),
+    let rows = rows.into_iter().map(wrap).collect();
+    Ok(Connection::from_keyed_window(
+        rows,
         window,
         total.unwrap_or(0),
         more_after,
+        keys_of,
     ))
 }
 

@@ -12,12 +12,12 @@ use sea_orm::{ColumnTrait, DbErr};
 use serde::Deserialize;
 
 use super::committee::{Committee, CommitteeById};
-use super::connection::{Connection, PageArgs, sql_page};
+use super::connection::{Connection, PageArgs};
 use super::id::{NodeType, encode};
 use super::loader::{LoadResult, RegistryLoader, group_by, index_by, loaders, rows_where};
 use super::parse_enum;
 use super::source::{Source, sources};
-use super::standard_filter::{StandardFilter, StandardOrder, resolve_filter};
+use super::standard_filter::{StandardFilter, StandardOrder, resolve_filter, standards_page};
 use super::working_group::{WorkingGroup, WorkingGroupById};
 use crate::codes::lookup_key;
 use crate::error::AppResult;
@@ -76,7 +76,7 @@ pub enum EquivalenceDegree {
 #[derive(Clone, Debug)]
 pub struct Standard(pub standard::Model);
 
-#[Object]
+#[Object(cache_control(max_age = 300))]
 impl Standard {
     /// Opaque global id, stable across restarts; `node(id:)` resolves it.
     pub async fn id(&self) -> ID {
@@ -171,7 +171,7 @@ pub struct Equivalence {
     other: i32,
 }
 
-#[Object]
+#[Object(cache_control(max_age = 300))]
 impl Equivalence {
     async fn degree(&self) -> EquivalenceDegree {
         self.degree
@@ -196,7 +196,7 @@ impl Equivalence {
 #[derive(Default)]
 pub struct StandardQuery;
 
-#[Object]
+#[Object(cache_control(max_age = 300))]
 impl StandardQuery {
     /// Tolerant of spacing and dash variants (GB/T45993-2025, GB/T 45993—2025).
     async fn standard(&self, ctx: &Context<'_>, code: String) -> AppResult<Option<Standard>> {
@@ -217,17 +217,15 @@ impl StandardQuery {
         before: Option<String>,
     ) -> AppResult<Connection<Standard>> {
         let resolved = resolve_filter(ctx, filter, order_by).await?;
-        let select = resolved.select(Condition::all());
-        sql_page(
+        standards_page(
             ctx,
-            select,
+            resolved,
             &PageArgs {
                 first,
                 after,
                 last,
                 before,
             },
-            Standard,
         )
         .await
     }

@@ -17,7 +17,9 @@ use sea_orm::{
 };
 
 use super::committee::{SubtreeOf, committee_by_code};
-use super::connection::{Connection, PageArgs, Window};
+use super::connection::{
+    Connection, PageArgs, SortKeys, Window, decode_keyed_cursor, keyed_sql_page,
+};
 use super::enum_name;
 use super::loader::{LoadResult, Owner, RegistryLoader, loaders};
 use super::standard::{Standard, StandardKind, StandardStatus};
@@ -245,13 +247,8 @@ impl ResolvedFilter {
     fn ordering(&self) -> Vec<(Expr, Order)> {
         use standard::Column;
 
-        let requested = if self.order.is_empty() {
-            &[(StandardOrderField::Code, OrderDirection::Asc)][..]
-        } else {
-            &self.order[..]
-        };
         let mut keys = Vec::new();
-        for &(field, direction) in requested {
+        for &(field, direction) in self.requested_order() {
             let order = match direction {
                 OrderDirection::Asc => Order::Asc,
                 OrderDirection::Desc => Order::Desc,
@@ -271,27 +268,144 @@ impl ResolvedFilter {
     }
 }
 
+impl ResolvedFilter {
+    /// The ordering asked for; by code when none was.
+    fn requested_order(&self) -> &[(StandardOrderField, OrderDirection)] {
+        if self.order.is_empty() {
+            &[(StandardOrderField::Code, OrderDirection::Asc)]
+        } else {
+            &self.order
+        }
+    }
+
+    /// The ordering, as cursors record it.
+    fn ordering_name(&self) -> String {
+        self.order
+            .iter()
+            .map(|(field, direction)| format!("{field:?} {direction:?}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    /// A row's values of `ordering()`'s keys.
+    pub fn sort_keys(&self, row: &standard::Model) -> SortKeys {
+        use serde_json::Value as Json;
+
+        let mut values = Vec::new();
+        for &(field, _) in self.requested_order() {
+            match field {
+                StandardOrderField::Code => values.push(Json::from(row.code.clone())),
+                StandardOrderField::Title => values.push(Json::from(row.title.clone())),
+                StandardOrderField::Year => {
+                    values.push(Json::from(row.year.is_none()));
+                    values.push(row.year.map_or(Json::Null, Json::from));
+                }
+                StandardOrderField::Status => values.push(Json::from(status_rank(&row.status))),
+            }
+        }
+        values.push(Json::from(row.id));
+        SortKeys {
+            ordering: self.ordering_name(),
+            values,
+        }
+    }
+
+    /// The rows after the row with `keys` in this ordering: `(k1 > v1) OR
+    /// (k1 = v1 AND k2 > v2) OR ...`, with `<` for descending keys. `None`
+    /// when the keys belong to another ordering or do not fit it; the
+    /// cursor's position is used then.
+    pub fn after(&self, keys: &SortKeys) -> Option<Condition> {
+        let ordering = self.ordering();
+        if keys.ordering != self.ordering_name() || keys.values.len() != ordering.len() {
+            return None;
+        }
+        let values: Vec<Option<sea_orm::Value>> =
+            keys.values.iter().map(sql_value).collect::<Option<_>>()?;
+        let mut after = Condition::any();
+        for (i, (key, order)) in ordering.iter().enumerate() {
+            // Among rows whose key is null there is no "after" on that key:
+            // they are told apart by the keys that follow.
+            let Some(value) = &values[i] else { continue };
+            let mut branch = Condition::all();
+            for ((equal_key, _), equal_value) in ordering[..i].iter().zip(&values) {
+                branch = branch.add(match equal_value {
+                    Some(value) => equal_key.clone().eq(value.clone()),
+                    None => equal_key.clone().is_null(),
+                });
+            }
+            let beyond = match order {
+                Order::Desc => key.clone().lt(value.clone()),
+                _ => key.clone().gt(value.clone()),
+            };
+            after = after.add(branch.add(beyond));
+        }
+        Some(after)
+    }
+}
+
+/// A cursor's JSON value as an SQL value; `Some(None)` for null.
+fn sql_value(value: &serde_json::Value) -> Option<Option<sea_orm::Value>> {
+    match value {
+        serde_json::Value::Null => Some(None),
+        serde_json::Value::Bool(b) => Some(Some((*b).into())),
+        serde_json::Value::Number(n) => n.as_i64().map(|n| Some(n.into())),
+        serde_json::Value::String(s) => Some(Some(s.clone().into())),
+        _ => None,
+    }
+}
+
+/// The rank `lifecycle_rank()` gives a stored status.
+fn status_rank(status: &str) -> i32 {
+    LIFECYCLE
+        .iter()
+        .position(|s| enum_name(*s) == status)
+        .unwrap_or(LIFECYCLE.len()) as i32
+}
+
+/// A page of every standard meeting `filter`: by keyset after a cursor of
+/// the same ordering, by position otherwise.
+pub async fn standards_page(
+    ctx: &Context<'_>,
+    filter: ResolvedFilter,
+    args: &PageArgs,
+) -> AppResult<Connection<Standard>> {
+    args.validate()?;
+    let after_keys = match (&args.after, &args.last, &args.before) {
+        (Some(after), None, None) => decode_keyed_cursor(after)?
+            .1
+            .and_then(|keys| filter.after(&keys)),
+        _ => None,
+    };
+    let select = filter.select(Condition::all());
+    keyed_sql_page(ctx, select, after_keys, args, Standard, |standard| {
+        Some(filter.sort_keys(&standard.0))
+    })
+    .await
+}
+
 /// The columns `paged_select` adds: a row's position in its owner's list, and the list's length.
 const PAGE_POSITION: &str = "page_position";
 const PAGE_TOTAL: &str = "page_total";
 
 /// A status's place in a standard's life, for ordering by status.
 fn lifecycle_rank() -> Expr {
-    let lifecycle = [
-        StandardStatus::Published,
-        StandardStatus::ApprovedProject,
-        StandardStatus::UnderDevelopment,
-        StandardStatus::Draft,
-        StandardStatus::PreResearch,
-        StandardStatus::Planned,
-        StandardStatus::Withdrawn,
-    ];
-    let mut case = Expr::case(standard::Column::Status.eq(enum_name(lifecycle[0])), 0);
-    for (rank, status) in lifecycle.iter().enumerate().skip(1) {
+    let mut case = Expr::case(standard::Column::Status.eq(enum_name(LIFECYCLE[0])), 0);
+    for (rank, status) in LIFECYCLE.iter().enumerate().skip(1) {
         case = case.case(standard::Column::Status.eq(enum_name(*status)), rank as i32);
     }
-    case.finally(lifecycle.len() as i32).into()
+    case.finally(LIFECYCLE.len() as i32).into()
 }
+
+/// The statuses in the order of a standard's life.
+const LIFECYCLE: [StandardStatus; 7] = [
+    StandardStatus::Published,
+    StandardStatus::ApprovedProject,
+    StandardStatus::UnderDevelopment,
+    StandardStatus::Draft,
+    StandardStatus::PreResearch,
+    StandardStatus::Planned,
+    StandardStatus::Withdrawn,
+];
 
 /// A page of the standards of one committee or working group under one
 /// filter: the window of a forward page, or (`None`) the whole list, which a
