@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Where the server listens unless told otherwise.
 pub const DEFAULT_BIND: &str = "127.0.0.1:8000";
@@ -43,6 +43,15 @@ pub const DEFAULT_ACQUIRE_TIMEOUT_MS: u64 = 3_000;
 pub const DEFAULT_SHUTDOWN_GRACE_SECS: u64 = 20;
 /// How long the server keeps retrying a database it cannot reach at start, in seconds.
 pub const DEFAULT_CONNECT_RETRY_SECS: u64 = 60;
+/// Queries kept by automatic persisted queries (an LRU cache); 0 turns them off.
+pub const DEFAULT_APQ_CACHE_SIZE: usize = 1000;
+/// The longest `max-age`, in seconds, a successful GET answer may be cached for:
+/// the public types hint 300 s, so this can only shorten it; 0 sends no `Cache-Control`.
+pub const DEFAULT_CACHE_MAX_AGE_SECS: i32 = 300;
+/// How long `/readyz` waits for the database's `SELECT 1`, in milliseconds.
+pub const DEFAULT_READYZ_TIMEOUT_MS: u64 = 1_000;
+/// Distinct operation names (and error codes) metrics keep as labels; the rest count as `other`.
+pub const MAX_METRIC_LABELS: usize = 100;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -59,6 +68,8 @@ pub struct Cli {
     /// Without a subcommand the server runs, with these settings.
     #[command(flatten)]
     pub serve: ServeConfig,
+    #[command(flatten)]
+    pub telemetry: TelemetryConfig,
 }
 
 #[derive(Debug, Subcommand)]
@@ -153,6 +164,20 @@ pub struct SchemaConfig {
     /// Report each response's cost (SQL statements, depth, complexity) in `extensions.cost`.
     #[arg(long, env = "REGISTRY_REPORT_COST", default_value_t = true, action = clap::ArgAction::Set)]
     pub report_cost: bool,
+    /// Queries kept for automatic persisted queries (Apollo's APQ); 0 turns them off.
+    #[arg(long, env = "REGISTRY_APQ_CACHE_SIZE", default_value_t = DEFAULT_APQ_CACHE_SIZE)]
+    pub apq_cache_size: usize,
+    /// Longest `Cache-Control: max-age` of successful GET answers, in seconds; 0 sends none.
+    #[arg(long, env = "REGISTRY_CACHE_MAX_AGE", default_value_t = DEFAULT_CACHE_MAX_AGE_SECS,
+          value_parser = clap::value_parser!(i32).range(0..))]
+    pub cache_max_age: i32,
+    /// An origin browsers may call the API from (`https://example.org`, or `*` for any);
+    /// repeatable. None by default: no CORS headers are sent.
+    #[arg(long = "cors-origin", env = "REGISTRY_CORS_ORIGINS", value_delimiter = ',', value_parser = parse_origin)]
+    pub cors_origins: Vec<String>,
+    /// How long `/readyz` waits for the database, in milliseconds.
+    #[arg(long, env = "REGISTRY_READYZ_TIMEOUT_MS", default_value_t = DEFAULT_READYZ_TIMEOUT_MS)]
+    pub readyz_timeout_ms: u64,
 }
 
 impl Default for SchemaConfig {
@@ -167,6 +192,53 @@ impl Default for SchemaConfig {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             request_timeout_ms: DEFAULT_REQUEST_TIMEOUT_MS,
             report_cost: true,
+            apq_cache_size: DEFAULT_APQ_CACHE_SIZE,
+            cache_max_age: DEFAULT_CACHE_MAX_AGE_SECS,
+            cors_origins: Vec::new(),
+            readyz_timeout_ms: DEFAULT_READYZ_TIMEOUT_MS,
         }
     }
+}
+
+/// An origin as browsers send it in `Origin`: `scheme://host[:port]`, with
+/// no path (a trailing slash would never match), or `*` for any origin.
+fn parse_origin(text: &str) -> Result<String, String> {
+    let origin = text.trim();
+    if origin == "*" {
+        return Ok(origin.to_owned());
+    }
+    let rest = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"))
+        .ok_or_else(|| {
+            format!("`{origin}` is not an origin: one starts with http:// or https://")
+        })?;
+    if rest.is_empty() || rest.contains(['/', '?', '#', ' ', ',']) || !origin.is_ascii() {
+        return Err(format!(
+            "`{origin}` is not an origin: scheme://host[:port], without a path or a trailing slash"
+        ));
+    }
+    Ok(origin.to_owned())
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object a line, with the spans it happened in.
+    Json,
+}
+
+/// Logging and tracing: what `telemetry::init` sets up. Filtering is `RUST_LOG`'s.
+#[derive(Debug, Clone, Default, Args)]
+pub struct TelemetryConfig {
+    /// How log lines are written.
+    #[arg(long, env = "REGISTRY_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+    /// Export traces over OTLP (HTTP/protobuf) to this collector, e.g. http://127.0.0.1:4318.
+    /// Needs a build with the `otlp` feature.
+    #[arg(long, env = "OTEL_EXPORTER_OTLP_ENDPOINT", global = true)]
+    pub otlp_endpoint: Option<String>,
 }

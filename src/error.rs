@@ -21,6 +21,11 @@ pub mod code {
     pub const PAYLOAD_TOO_LARGE: &str = "PAYLOAD_TOO_LARGE";
     /// The request ran past the configured time limit.
     pub const REQUEST_TIMEOUT: &str = "REQUEST_TIMEOUT";
+    /// An automatic persisted query's hash this server does not know (yet):
+    /// the client sends it again with its query.
+    pub const PERSISTED_QUERY_NOT_FOUND: &str = "PERSISTED_QUERY_NOT_FOUND";
+    /// Automatic persisted queries are turned off here.
+    pub const PERSISTED_QUERY_NOT_SUPPORTED: &str = "PERSISTED_QUERY_NOT_SUPPORTED";
 }
 
 #[derive(Debug, Clone)]

@@ -8,8 +8,10 @@ pub mod db;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod metrics;
 pub mod playground;
 pub mod schema;
+pub mod telemetry;
 
 pub use config::{SchemaConfig, ServeConfig};
 pub use http::app;

@@ -6,18 +6,33 @@ use std::time::Duration;
 
 use clap::Parser;
 use standards_registry::config::{Cli, Command};
-use standards_registry::{build_schema, dataset, db, export_sdl, http};
-use tracing_subscriber::EnvFilter;
+use standards_registry::{build_schema, dataset, db, export_sdl, http, telemetry};
 
-#[tokio::main]
-async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
-        )
-        .init();
+fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli).await {
+    // Before the runtime starts: the OTLP exporter's HTTP client is a
+    // blocking one, which may not be built inside it.
+    let _telemetry = match telemetry::init(&cli.telemetry) {
+        Ok(telemetry) => telemetry,
+        Err(err) => {
+            eprintln!("standards-registry: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            tracing::error!("cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(run(cli));
+    // The runtime stops before the telemetry flushes its last spans.
+    drop(runtime);
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             tracing::error!("{err}");
@@ -48,7 +63,8 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                     config.dataset.display()
                 );
             }
-            let app = http::app(build_schema(db, &config.schema), &config.schema);
+            let schema = build_schema(db.clone(), &config.schema);
+            let app = http::app(schema, db, &config.schema);
             let listener = tokio::net::TcpListener::bind(config.bind).await?;
             tracing::info!(
                 "serving GraphQL on http://{}/graphql, playground on http://{}/",

@@ -1,6 +1,7 @@
 //! The root query and `build_schema`, the one place the schema is built:
 //! the server, the tests and `export-schema` all come through here.
 
+use async_graphql::extensions::Tracing;
 use async_graphql::{
     EmptyMutation, EmptySubscription, MergedObject, SDLExportOptions, Schema, SchemaBuilder,
 };
@@ -11,6 +12,8 @@ use crate::graphql::committee::CommitteeQuery;
 use crate::graphql::expert::ExpertQuery;
 use crate::graphql::liaison::LiaisonQuery;
 use crate::graphql::node::NodeQuery;
+use crate::graphql::operations::OperationsFactory;
+use crate::graphql::persisted_queries::PersistedQueries;
 use crate::graphql::request_scope::RequestScopeFactory;
 use crate::graphql::search::SearchQuery;
 use crate::graphql::standard::StandardQuery;
@@ -38,13 +41,22 @@ fn builder(config: &SchemaConfig) -> SchemaBuilder<Query, EmptyMutation, EmptySu
         .limit_complexity(config.max_complexity)
 }
 
-/// The schema serving `db`.
+/// The schema serving `db`. Its extensions, outermost first: `Operations`
+/// (the operation's span, metrics and cache-hint cap, seeing the final
+/// answer), async-graphql's `Tracing` (spans for parsing, validation,
+/// execution and every resolver of an object), `RequestScope` (loaders,
+/// limits, cost, error codes) and automatic persisted queries.
 pub fn build_schema(db: DatabaseConnection, config: &SchemaConfig) -> RegistrySchema {
     builder(config)
+        .extension(OperationsFactory {
+            cache_max_age: config.cache_max_age,
+        })
+        .extension(Tracing)
         .extension(RequestScopeFactory {
             db,
             config: config.clone(),
         })
+        .extension(PersistedQueries::new(config.apq_cache_size))
         .data(config.clone())
         .finish()
 }

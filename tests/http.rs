@@ -33,7 +33,11 @@ fn refusal(message: &str, code: &str) -> Value {
 }
 
 fn router(test_db: &TestDb) -> Router {
-    standards_registry::app(test_db.schema(), &SchemaConfig::default())
+    standards_registry::app(
+        test_db.schema(),
+        test_db.db.clone(),
+        &SchemaConfig::default(),
+    )
 }
 
 async fn sqlite_app() -> (TestDb, Router) {

@@ -36,7 +36,7 @@ pub enum CommitteeKind {
 #[derive(Clone, Debug)]
 pub struct Committee(pub committee::Model);
 
-#[Object]
+#[Object(cache_control(max_age = 300))]
 impl Committee {
     /// Opaque global id, stable across restarts; `node(id:)` resolves it.
     pub async fn id(&self) -> ID {
@@ -102,14 +102,14 @@ impl Committee {
         first: Option<i32>,
         after: Option<String>,
     ) -> AppResult<Connection<WorkingGroup>> {
+        let args = PageArgs::forward(first, after);
+        // Bad page arguments are refused before the groups are read.
+        args.validate()?;
         let rows = loaders(ctx)
             .load_one(WorkingGroupsOf(self.0.id))
             .await?
             .unwrap_or_default();
-        Connection::from_list(
-            rows.into_iter().map(WorkingGroup).collect(),
-            &PageArgs::forward(first, after),
-        )
+        Connection::from_list(rows.into_iter().map(WorkingGroup).collect(), &args)
     }
 
     /// Standards this committee is responsible for, its working groups' included.
@@ -176,7 +176,7 @@ impl Committee {
 #[derive(Default)]
 pub struct CommitteeQuery;
 
-#[Object]
+#[Object(cache_control(max_age = 300))]
 impl CommitteeQuery {
     /// Accepts the canonical code or any alias.
     async fn committee(&self, ctx: &Context<'_>, code: String) -> AppResult<Option<Committee>> {

@@ -206,6 +206,9 @@ pub fn decode_keyed_cursor(cursor: &str) -> AppResult<(usize, Option<SortKeys>)>
                 Some(serde_json::from_str(keys).ok()?),
             )),
         })
+        // No list is longer than an Int counts: a larger position was not
+        // issued here, and would overflow the window's arithmetic.
+        .filter(|(position, _)| *position <= i32::MAX as usize)
         .ok_or_else(|| {
             AppError::bad_input(format!(
                 "`{}` is not a cursor issued by this registry",
@@ -359,8 +362,17 @@ pub fn complexity(first: Option<i32>, last: Option<i32>, child_complexity: usize
     let page = first.or(last).map_or(DEFAULT_PAGE_SIZE, |n| {
         n.clamp(0, MAX_PAGE_SIZE as i32) as usize
     });
-    1 + page.max(1) * child_complexity
+    // Saturating, and capped well below usize::MAX so that async-graphql's
+    // own sums over siblings cannot overflow either: ten nested pages of 100
+    // are 100^10, past usize.
+    page.max(1)
+        .saturating_mul(child_complexity)
+        .saturating_add(1)
+        .min(MAX_FIELD_COMPLEXITY)
 }
+
+/// The most one connection field counts for: far above any complexity limit.
+const MAX_FIELD_COMPLEXITY: usize = u32::MAX as usize;
 
 #[cfg(test)]
 mod tests {

@@ -1,8 +1,10 @@
 //! Limits on the shape of a query document that async-graphql does not set
 //! itself: how many aliases it holds and how many root fields it asks for.
 //! Checked right after parsing, before validation and before any statement.
+//! And `expanded_fields`: how large the document is once its fragments are
+//! spread in, counted without spreading them.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 
@@ -75,6 +77,98 @@ fn fields<'a>(
         .sum()
 }
 
+/// Why a document cannot be expanded.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Unexpandable {
+    /// This fragment spreads itself, directly or through others.
+    Cycle(String),
+    /// Fields, fragments and spreads nest deeper than `MAX_EXPANSION_DEPTH`.
+    TooDeep,
+}
+
+/// Deeper than any document async-graphql accepts (its parser stops at 64
+/// nested selection sets, its recursion check at 32): only a chain of
+/// fragments, each spreading the next, gets here.
+const MAX_EXPANSION_DEPTH: usize = 128;
+
+/// Fields the operation asking for most selects once every fragment is
+/// spread in: what async-graphql's own walks over the document (its
+/// recursion check, validation, complexity, execution) visit, since they
+/// follow every spread. Each fragment is counted once and its size reused,
+/// so a fragment spreading another twice, thirty times over, takes thirty
+/// steps here and 2^30 there. Saturates at `usize::MAX`.
+pub fn expanded_fields(document: &ExecutableDocument) -> Result<usize, Unexpandable> {
+    let mut sizes = HashMap::new();
+    let mut most = 0;
+    for (_, operation) in document.operations.iter() {
+        let size = expanded(document, &operation.node.selection_set.node, &mut sizes, 0)?;
+        most = most.max(size);
+    }
+    // Validation walks fragments no operation spreads, too.
+    for name in document.fragments.keys() {
+        fragment_size(document, name.as_str(), &mut sizes, 0)?;
+    }
+    Ok(most)
+}
+
+/// Each fragment's expanded size; `None` while it is being counted.
+type Sizes<'a> = HashMap<&'a str, Option<usize>>;
+
+fn expanded<'a>(
+    document: &'a ExecutableDocument,
+    set: &'a SelectionSet,
+    sizes: &mut Sizes<'a>,
+    depth: usize,
+) -> Result<usize, Unexpandable> {
+    if depth > MAX_EXPANSION_DEPTH {
+        return Err(Unexpandable::TooDeep);
+    }
+    let mut total = 0usize;
+    for selection in &set.items {
+        let size = match &selection.node {
+            Selection::Field(field) => {
+                expanded(document, &field.node.selection_set.node, sizes, depth + 1)?
+                    .saturating_add(1)
+            }
+            Selection::InlineFragment(fragment) => expanded(
+                document,
+                &fragment.node.selection_set.node,
+                sizes,
+                depth + 1,
+            )?,
+            Selection::FragmentSpread(spread) => fragment_size(
+                document,
+                spread.node.fragment_name.node.as_str(),
+                sizes,
+                depth + 1,
+            )?,
+        };
+        total = total.saturating_add(size);
+    }
+    Ok(total)
+}
+
+fn fragment_size<'a>(
+    document: &'a ExecutableDocument,
+    name: &'a str,
+    sizes: &mut Sizes<'a>,
+    depth: usize,
+) -> Result<usize, Unexpandable> {
+    match sizes.get(name) {
+        Some(Some(size)) => return Ok(*size),
+        Some(None) => return Err(Unexpandable::Cycle(name.to_owned())),
+        None => {}
+    }
+    // An unknown fragment is reported by validation.
+    let Some(fragment) = document.fragments.get(name) else {
+        return Ok(0);
+    };
+    sizes.insert(name, None);
+    let size = expanded(document, &fragment.node.selection_set.node, sizes, depth)?;
+    sizes.insert(name, Some(size));
+    Ok(size)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,6 +201,44 @@ mod tests {
                 aliases: 0,
                 root_fields: 0
             }
+        );
+    }
+
+    fn expansion(query: &str) -> Result<usize, Unexpandable> {
+        expanded_fields(&async_graphql::parser::parse_query(query).unwrap())
+    }
+
+    #[test]
+    fn counts_fields_with_fragments_spread_in() {
+        assert_eq!(
+            expansion("{ a { b c } ...F } fragment F on Query { d }"),
+            Ok(4)
+        );
+        // Thirty doublings are counted, not walked.
+        let mut bomb = String::from("{ ...F30 } fragment F0 on Query { a }");
+        for i in 1..=30 {
+            bomb.push_str(&format!(
+                " fragment F{i} on Query {{ ...F{j} ...F{j} }}",
+                j = i - 1
+            ));
+        }
+        assert_eq!(expansion(&bomb), Ok(1 << 30));
+        let mut chain = String::from("{ ...F0 }");
+        for i in 0..200 {
+            chain.push_str(&format!(" fragment F{i} on Query {{ ...F{} }}", i + 1));
+        }
+        assert_eq!(expansion(&chain), Err(Unexpandable::TooDeep));
+    }
+
+    #[test]
+    fn names_a_fragment_that_spreads_itself() {
+        assert_eq!(
+            expansion("{ ...A } fragment A on Query { ...B ...B } fragment B on Query { ...A }"),
+            Err(Unexpandable::Cycle("A".into()))
+        );
+        assert_eq!(
+            expansion("{ a } fragment A on Query { b { ...A } }"),
+            Err(Unexpandable::Cycle("A".into()))
         );
     }
 }

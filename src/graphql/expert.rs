@@ -20,7 +20,7 @@ use crate::error::AppResult;
 #[derive(Clone, Debug)]
 pub struct Expert(pub expert::Model);
 
-#[Object]
+#[Object(cache_control(max_age = 300))]
 impl Expert {
     /// Opaque global id, stable across restarts; `node(id:)` and `expert(id:)` resolve it.
     pub async fn id(&self) -> ID {
@@ -60,7 +60,7 @@ impl Expert {
 #[derive(Default)]
 pub struct ExpertQuery;
 
-#[Object]
+#[Object(cache_control(max_age = 300))]
 impl ExpertQuery {
     /// An expert by id; `null` for an id of no expert here.
     async fn expert(&self, ctx: &Context<'_>, id: ID) -> AppResult<Option<Expert>> {

@@ -50,7 +50,7 @@ pub struct InternationalBody {
 #[derive(Clone, Debug)]
 pub struct Liaison(pub liaison::Model);
 
-#[Object]
+#[Object(cache_control(max_age = 300))]
 impl Liaison {
     /// Opaque global id, stable across restarts; `node(id:)` resolves it.
     pub async fn id(&self) -> ID {
@@ -115,7 +115,7 @@ impl Liaison {
 #[derive(Default)]
 pub struct LiaisonQuery;
 
-#[Object]
+#[Object(cache_control(max_age = 300))]
 impl LiaisonQuery {
     /// Liaisons, by counterpart; with `kind`, only those of these kinds.
     #[graphql(complexity = "super::connection::complexity(first, None, child_complexity)")]

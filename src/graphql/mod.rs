@@ -10,6 +10,8 @@ pub mod id;
 pub mod liaison;
 pub mod loader;
 pub mod node;
+pub mod operations;
+pub mod persisted_queries;
 pub mod position;
 pub mod request_scope;
 pub mod search;

@@ -30,7 +30,7 @@ pub enum Node {
 #[derive(Default)]
 pub struct NodeQuery;
 
-#[Object]
+#[Object(cache_control(max_age = 300))]
 impl NodeQuery {
     /// Any record by its global id; `null` when no record has it.
     async fn node(&self, ctx: &Context<'_>, id: ID) -> AppResult<Option<Node>> {

@@ -21,7 +21,7 @@ use crate::error::{AppError, AppResult};
 #[derive(Clone, Debug)]
 pub struct Position(pub position::Model);
 
-#[Object]
+#[Object(cache_control(max_age = 300))]
 impl Position {
     async fn expert(&self, ctx: &Context<'_>) -> AppResult<Expert> {
         loaders(ctx)

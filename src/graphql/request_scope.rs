@@ -17,7 +17,7 @@ use async_graphql::{
 };
 use sea_orm::DatabaseConnection;
 
-use super::document_limits::DocumentShape;
+use super::document_limits::{DocumentShape, Unexpandable, expanded_fields};
 use super::loader::{LevelSchedule, RegistryLoader};
 use crate::config::SchemaConfig;
 use crate::db::CountingConnection;
@@ -100,7 +100,31 @@ impl Extension for RequestScope {
                 self.schedule.clone(),
             ))
             .data(self.schedule.clone());
-        next.run(ctx, request).await
+        let mut request = next.run(ctx, request).await?;
+        // async-graphql's walks over the document follow every fragment
+        // spread, so a document that is small as text but huge once spread
+        // would take minutes of CPU before any limit of theirs applied:
+        // its expanded size is counted first, and the parsed document kept.
+        if let Ok(document) = async_graphql::parser::parse_query(&request.query) {
+            let refuse = |message: String| {
+                Err(with_code(
+                    ServerError::new(message, None),
+                    code::GRAPHQL_VALIDATION_FAILED,
+                ))
+            };
+            match expanded_fields(&document) {
+                Err(Unexpandable::Cycle(name)) => {
+                    return refuse(format!("fragment `{name}` spreads itself"));
+                }
+                Err(Unexpandable::TooDeep) => return refuse("Query is nested too deep.".into()),
+                // Every field costs at least 1: async-graphql would refuse it too.
+                Ok(fields) if fields > self.config.max_complexity => {
+                    return refuse("Query is too complex.".into());
+                }
+                Ok(_) => request.set_parsed_query(document),
+            }
+        }
+        Ok(request)
     }
 
     async fn parse_query(

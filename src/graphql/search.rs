@@ -29,7 +29,7 @@ pub enum SearchHit {
 #[derive(Default)]
 pub struct SearchQuery;
 
-#[Object]
+#[Object(cache_control(max_age = 300))]
 impl SearchQuery {
     /// Records whose code, alias, name or title contains `text` (case-insensitive,
     /// spacing and dash variants of codes folded): committees first, then working

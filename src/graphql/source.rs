@@ -5,6 +5,7 @@ use entity::source::{SourceRef, Sources};
 
 /// Where a record comes from: the document and the part of it that states it.
 #[derive(SimpleObject, Clone, Debug)]
+#[graphql(cache_control(max_age = 300))]
 pub struct Source {
     /// The report's title.
     pub document: String,

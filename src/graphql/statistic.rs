@@ -16,7 +16,7 @@ use super::source::Source;
 #[derive(Clone, Debug)]
 pub struct Statistic(pub statistic::Model);
 
-#[Object]
+#[Object(cache_control(max_age = 300))]
 impl Statistic {
     /// What is counted, as the report words it, e.g. national standards published.
     async fn metric(&self) -> &str {

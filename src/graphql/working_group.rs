@@ -36,7 +36,7 @@ pub enum WorkingGroupKind {
 #[derive(Clone, Debug)]
 pub struct WorkingGroup(pub working_group::Model);
 
-#[Object]
+#[Object(cache_control(max_age = 300))]
 impl WorkingGroup {
     /// Opaque global id, stable across restarts; `node(id:)` resolves it.
     pub async fn id(&self) -> ID {
@@ -140,7 +140,7 @@ impl WorkingGroup {
 #[derive(Default)]
 pub struct WorkingGroupQuery;
 
-#[Object]
+#[Object(cache_control(max_age = 300))]
 impl WorkingGroupQuery {
     /// A working group by code; the committee part may be any of its committee's aliases (TC28/WG34).
     async fn working_group(

@@ -1,6 +1,7 @@
 //! The HTTP surface: `POST`/`GET /graphql`, the playground at `/`,
-//! `GET /healthz`, and graceful shutdown. Thin: every answer comes from the
-//! schema; `request.rs` reads requests and `response.rs` writes answers.
+//! `GET /healthz`, `GET /readyz`, `GET /metrics`, and graceful shutdown.
+//! Thin: every answer comes from the schema; `request.rs` reads requests and
+//! `response.rs` writes answers.
 //!
 //! `/graphql` follows GraphQL over HTTP (and passes graphql-http's audit,
 //! every MUST and SHOULD: see tests/federation/audit.mjs):
@@ -22,6 +23,17 @@
 //!   is 200, whatever errors fields raised.
 //! - A POST body may be a JSON array of requests (a batch), answered by an
 //!   array in the same order; `SchemaConfig::max_batch` limits its length.
+//! - A request may name an automatic persisted query by its hash alone
+//!   (`extensions.persistedQuery`), over GET as over POST.
+//! - A successful GET answer carries `Cache-Control` from the cache hints of
+//!   the types it read (`max-age=300` for the public types, at most
+//!   `SchemaConfig::cache_max_age`) and `Vary: Accept`, so a CDN can keep
+//!   it; POST answers and answers with errors carry no `Cache-Control`
+//!   (without it, a POST answer is not stored by any cache).
+//!
+//! Around every route: a request id (`x-request-id`, kept when the client
+//! sent one, else a new UUID, and echoed in the answer), a tracing span per
+//! request holding it, the HTTP metrics, and CORS when origins are configured.
 
 mod request;
 mod response;
@@ -30,16 +42,27 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::{HeaderMap, Method, StatusCode};
-use axum::response::Response;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
 use crate::config::SchemaConfig;
 use crate::error::code;
+use crate::metrics::{Metrics, track_http};
 use crate::playground;
 use crate::schema::RegistrySchema;
+use crate::telemetry;
 use response::{GRAPHQL_RESPONSE_JSON, JSON, MediaType, Refusal, negotiate};
+
+/// The header carrying each request's id.
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// How long browsers may keep a CORS preflight's answer.
+const CORS_MAX_AGE: Duration = Duration::from_secs(600);
 
 /// What the HTTP layer refuses before the schema sees a request.
 #[derive(Clone, Copy, Debug)]
@@ -51,28 +74,155 @@ struct Limits {
 #[derive(Clone)]
 struct AppState {
     schema: RegistrySchema,
+    db: DatabaseConnection,
+    metrics: Metrics,
     limits: Limits,
+    readyz_timeout: Duration,
 }
 
-/// The service's router.
-pub fn app(schema: RegistrySchema, config: &SchemaConfig) -> Router {
+/// The service's router: `schema` answers GraphQL, `db` (the connection the
+/// schema serves) answers `/readyz` and the pool gauges of `/metrics`.
+pub fn app(schema: RegistrySchema, db: DatabaseConnection, config: &SchemaConfig) -> Router {
     let limits = Limits {
         max_batch: config.max_batch,
         max_body_bytes: config.max_body_bytes,
     };
-    Router::new()
+    let metrics = Metrics::new();
+    let state = AppState {
+        schema,
+        db,
+        metrics: metrics.clone(),
+        limits,
+        readyz_timeout: Duration::from_millis(config.readyz_timeout_ms),
+    };
+    let router = Router::new()
         .route(
             "/graphql",
             get(graphql).post(graphql).fallback(method_not_allowed),
         )
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics_text))
         .merge(playground::routes())
-        .layer(TraceLayer::new_for_http())
-        .with_state(AppState { schema, limits })
+        .layer(axum::middleware::from_fn_with_state(metrics, track_http))
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid));
+    let router = match cors(&config.cors_origins) {
+        Some(cors) => router
+            .layer(cors)
+            .layer(axum::middleware::map_response(only_for_allowed_origins)),
+        None => router,
+    };
+    router.with_state(state)
 }
 
+/// The span of one HTTP request: what it asks for and its id (the path only,
+/// not the query string, which holds a GET's whole query), in the caller's
+/// trace when it names one (`traceparent`, exported with the `otlp` feature).
+fn request_span(request: &axum::extract::Request) -> tracing::Span {
+    let request_id = request
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    let span = tracing::info_span!(
+        "http_request",
+        method = %request.method(),
+        path = request.uri().path(),
+        request_id,
+    );
+    telemetry::continue_remote_trace(&span, request.headers());
+    span
+}
+
+/// CORS for `origins` (`*` allows any); `None` when there are none: no CORS
+/// headers at all, so browsers keep other origins out.
+fn cors(origins: &[String]) -> Option<CorsLayer> {
+    if origins.is_empty() {
+        return None;
+    }
+    let allow_origin = if origins.iter().any(|origin| origin == "*") {
+        AllowOrigin::any()
+    } else {
+        AllowOrigin::list(
+            origins
+                .iter()
+                .filter_map(|origin| HeaderValue::from_str(origin).ok()),
+        )
+    };
+    Some(
+        CorsLayer::new()
+            .allow_origin(allow_origin)
+            .allow_methods([Method::GET, Method::POST])
+            .allow_headers([
+                header::CONTENT_TYPE,
+                header::ACCEPT,
+                REQUEST_ID,
+                HeaderName::from_static("apollographql-client-name"),
+                HeaderName::from_static("apollographql-client-version"),
+                HeaderName::from_static("apollo-require-preflight"),
+            ])
+            .expose_headers([REQUEST_ID])
+            .max_age(CORS_MAX_AGE),
+    )
+}
+
+/// tower-http answers a preflight from any origin with the allowed methods
+/// and headers, and only leaves out `Access-Control-Allow-Origin` for an
+/// origin not on the list; this leaves out every CORS header then, so a
+/// disallowed origin learns nothing.
+async fn only_for_allowed_origins(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    if !headers.contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN) {
+        for name in [
+            header::ACCESS_CONTROL_ALLOW_METHODS,
+            header::ACCESS_CONTROL_ALLOW_HEADERS,
+            header::ACCESS_CONTROL_MAX_AGE,
+            header::ACCESS_CONTROL_EXPOSE_HEADERS,
+        ] {
+            headers.remove(name);
+        }
+    }
+    response
+}
+
+/// Liveness: the process serves. Never touches the database.
 async fn healthz() -> &'static str {
     "ok"
+}
+
+/// Readiness: the database answers a `SELECT 1` within the configured time.
+/// The reason of a 503 is short and never the driver's text (that is logged).
+async fn readyz(State(state): State<AppState>) -> Response {
+    let probe = state.db.execute_unprepared("SELECT 1");
+    let reason = match tokio::time::timeout(state.readyz_timeout, probe).await {
+        Ok(Ok(_)) => return (StatusCode::OK, "ready").into_response(),
+        Ok(Err(err)) => {
+            tracing::warn!(error = %err, "readiness: the database does not answer");
+            "not ready: the database does not answer"
+        }
+        Err(_) => {
+            tracing::warn!(
+                timeout_ms = state.readyz_timeout.as_millis() as u64,
+                "readiness: the database did not answer in time"
+            );
+            "not ready: the database did not answer in time"
+        }
+    };
+    (StatusCode::SERVICE_UNAVAILABLE, reason).into_response()
+}
+
+/// The metrics in Prometheus' text format.
+async fn metrics_text(State(state): State<AppState>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        state.metrics.render(&state.db),
+    )
+        .into_response()
 }
 
 async fn method_not_allowed(headers: HeaderMap) -> Response {
@@ -92,15 +242,27 @@ async fn graphql(State(state): State<AppState>, request: axum::extract::Request)
         )
         .into_response(MediaType::Json);
     };
+    let is_get = request.method() == Method::GET;
     let batch = if request.method() == Method::POST {
         request::read_post(request, &state.limits).await
     } else {
         request::read_get(&request)
     };
-    match batch {
-        Ok(batch) => response::execute(&state.schema, batch, media_type).await,
-        Err(refusal) => refusal.into_response(media_type),
+    let batch = match batch {
+        // The metrics of this router, for the `Operations` extension.
+        Ok(batch) => batch.data(state.metrics.clone()),
+        Err(refusal) => return refusal.into_response(media_type),
+    };
+    let mut response = response::execute(&state.schema, batch, media_type).await;
+    let cacheable = is_get && response.status() == StatusCode::OK;
+    let headers = response.headers_mut();
+    if !cacheable {
+        headers.remove(header::CACHE_CONTROL);
+    } else if headers.contains_key(header::CACHE_CONTROL) {
+        // The answer's media type and status follow `Accept`.
+        headers.append(header::VARY, HeaderValue::from_static("accept"));
     }
+    response
 }
 
 /// Serves `app` until Ctrl-C or SIGTERM, then stops taking connections and

@@ -127,8 +127,14 @@ struct GetParameters {
 
 /// A GET: one request in the query string, which must be a query.
 pub(super) fn read_get(request: &axum::extract::Request) -> Result<BatchRequest, Refusal> {
-    let Query(parameters) = Query::<GetParameters>::try_from_uri(request.uri())
-        .map_err(|_| Refusal::bad_request("the query string is not a GraphQL request"))?;
+    let not_graphql = || Refusal::bad_request("the query string is not a GraphQL request");
+    // Query parsing replaces bytes that are not UTF-8 with U+FFFD, which
+    // would run a query the client did not send.
+    if !percent_decodes_to_utf8(request.uri().query().unwrap_or_default()) {
+        return Err(not_graphql());
+    }
+    let Query(parameters) =
+        Query::<GetParameters>::try_from_uri(request.uri()).map_err(|_| not_graphql())?;
     let mut fields = Map::new();
     fields.insert(
         "query".into(),
@@ -158,10 +164,43 @@ pub(super) fn read_get(request: &axum::extract::Request) -> Result<BatchRequest,
     Ok(BatchRequest::Single(graphql_request))
 }
 
+/// Whether every `%XX` escape of a query string, decoded, is UTF-8.
+fn percent_decodes_to_utf8(query: &str) -> bool {
+    let bytes = query.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let escaped = (bytes[i] == b'%')
+            .then(|| bytes.get(i + 1..i + 3))
+            .flatten()
+            .and_then(|hex| std::str::from_utf8(hex).ok())
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+        match escaped {
+            Some(byte) => {
+                decoded.push(byte);
+                i += 3;
+            }
+            None => {
+                decoded.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    std::str::from_utf8(&decoded).is_ok()
+}
+
 /// One GraphQL request from its JSON fields: `query` a string, and
-/// `operationName`, `variables` and `extensions` each absent, null or of its type.
-fn graphql_request(fields: Map<String, Value>) -> Result<Request, Refusal> {
-    if !matches!(fields.get("query"), Some(Value::String(_))) {
+/// `operationName`, `variables` and `extensions` each absent, null or of its
+/// type. An automatic persisted query (`extensions.persistedQuery`) may leave
+/// `query` out: the schema's `PersistedQueries` extension finds it by its hash.
+fn graphql_request(mut fields: Map<String, Value>) -> Result<Request, Refusal> {
+    let persisted = matches!(
+        fields.get("extensions"),
+        Some(Value::Object(extensions)) if extensions.contains_key("persistedQuery")
+    );
+    if persisted && matches!(fields.get("query"), None | Some(Value::Null)) {
+        fields.remove("query");
+    } else if !matches!(fields.get("query"), Some(Value::String(_))) {
         return Err(Refusal::bad_request(
             "`query` must be a string holding a GraphQL document",
         ));
