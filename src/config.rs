@@ -57,15 +57,15 @@ pub const MAX_METRIC_LABELS: usize = 100;
 #[command(
     name = "standards-registry",
     version,
-    about = "A GraphQL federation subgraph serving the registry of IT standardization bodies",
-    args_conflicts_with_subcommands = true
+    about = "A GraphQL federation subgraph serving the registry of IT standardization bodies"
 )]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
     #[command(flatten)]
     pub database: DatabaseConfig,
-    /// Without a subcommand the server runs, with these settings.
+    /// The server's settings, given with `serve` or without a subcommand
+    /// (they are global, so they may stand before or after it).
     #[command(flatten)]
     pub serve: ServeConfig,
     #[command(flatten)]
@@ -75,7 +75,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the GraphQL API (the default).
-    Serve(ServeConfig),
+    Serve,
     /// Apply the database migrations and exit.
     Migrate,
     /// Upsert a dataset file into the database, in one transaction.
@@ -122,13 +122,13 @@ impl DatabaseConfig {
 #[derive(Debug, Clone, Args)]
 pub struct ServeConfig {
     /// Address to listen on.
-    #[arg(long, env = "REGISTRY_BIND", default_value = DEFAULT_BIND)]
+    #[arg(long, env = "REGISTRY_BIND", default_value = DEFAULT_BIND, global = true)]
     pub bind: SocketAddr,
     /// Dataset loaded when the database is empty at start.
-    #[arg(long, env = "REGISTRY_DATASET", default_value = DEFAULT_DATASET)]
+    #[arg(long, env = "REGISTRY_DATASET", default_value = DEFAULT_DATASET, global = true)]
     pub dataset: PathBuf,
     /// How long in-flight requests may run on after Ctrl-C or SIGTERM, in seconds.
-    #[arg(long, env = "REGISTRY_SHUTDOWN_GRACE_SECS", default_value_t = DEFAULT_SHUTDOWN_GRACE_SECS)]
+    #[arg(long, env = "REGISTRY_SHUTDOWN_GRACE_SECS", default_value_t = DEFAULT_SHUTDOWN_GRACE_SECS, global = true)]
     pub shutdown_grace_secs: u64,
     #[command(flatten)]
     pub schema: SchemaConfig,
@@ -138,45 +138,45 @@ pub struct ServeConfig {
 #[derive(Debug, Clone, Args)]
 pub struct SchemaConfig {
     /// Deepest query accepted.
-    #[arg(long, env = "REGISTRY_MAX_DEPTH", default_value_t = DEFAULT_MAX_DEPTH)]
+    #[arg(long, env = "REGISTRY_MAX_DEPTH", default_value_t = DEFAULT_MAX_DEPTH, global = true)]
     pub max_depth: usize,
     /// Most complex query accepted.
-    #[arg(long, env = "REGISTRY_MAX_COMPLEXITY", default_value_t = DEFAULT_MAX_COMPLEXITY)]
+    #[arg(long, env = "REGISTRY_MAX_COMPLEXITY", default_value_t = DEFAULT_MAX_COMPLEXITY, global = true)]
     pub max_complexity: usize,
     /// Most operations in one batched request.
-    #[arg(long, env = "REGISTRY_MAX_BATCH", default_value_t = DEFAULT_MAX_BATCH)]
+    #[arg(long, env = "REGISTRY_MAX_BATCH", default_value_t = DEFAULT_MAX_BATCH, global = true)]
     pub max_batch: usize,
     /// Most aliases in one document.
-    #[arg(long, env = "REGISTRY_MAX_ALIASES", default_value_t = DEFAULT_MAX_ALIASES)]
+    #[arg(long, env = "REGISTRY_MAX_ALIASES", default_value_t = DEFAULT_MAX_ALIASES, global = true)]
     pub max_aliases: usize,
     /// Most root fields in one operation.
-    #[arg(long, env = "REGISTRY_MAX_ROOT_FIELDS", default_value_t = DEFAULT_MAX_ROOT_FIELDS)]
+    #[arg(long, env = "REGISTRY_MAX_ROOT_FIELDS", default_value_t = DEFAULT_MAX_ROOT_FIELDS, global = true)]
     pub max_root_fields: usize,
     /// Longest `search` or filter text, in characters.
-    #[arg(long, env = "REGISTRY_MAX_TEXT_LENGTH", default_value_t = DEFAULT_MAX_TEXT_LENGTH)]
+    #[arg(long, env = "REGISTRY_MAX_TEXT_LENGTH", default_value_t = DEFAULT_MAX_TEXT_LENGTH, global = true)]
     pub max_text_length: usize,
     /// Largest request body, in bytes.
-    #[arg(long, env = "REGISTRY_MAX_BODY_BYTES", default_value_t = DEFAULT_MAX_BODY_BYTES)]
+    #[arg(long, env = "REGISTRY_MAX_BODY_BYTES", default_value_t = DEFAULT_MAX_BODY_BYTES, global = true)]
     pub max_body_bytes: usize,
     /// Longest a request may run, in milliseconds.
-    #[arg(long, env = "REGISTRY_REQUEST_TIMEOUT_MS", default_value_t = DEFAULT_REQUEST_TIMEOUT_MS)]
+    #[arg(long, env = "REGISTRY_REQUEST_TIMEOUT_MS", default_value_t = DEFAULT_REQUEST_TIMEOUT_MS, global = true)]
     pub request_timeout_ms: u64,
     /// Report each response's cost (SQL statements, depth, complexity) in `extensions.cost`.
-    #[arg(long, env = "REGISTRY_REPORT_COST", default_value_t = true, action = clap::ArgAction::Set)]
+    #[arg(long, env = "REGISTRY_REPORT_COST", default_value_t = true, action = clap::ArgAction::Set, global = true)]
     pub report_cost: bool,
     /// Queries kept for automatic persisted queries (Apollo's APQ); 0 turns them off.
-    #[arg(long, env = "REGISTRY_APQ_CACHE_SIZE", default_value_t = DEFAULT_APQ_CACHE_SIZE)]
+    #[arg(long, env = "REGISTRY_APQ_CACHE_SIZE", default_value_t = DEFAULT_APQ_CACHE_SIZE, global = true)]
     pub apq_cache_size: usize,
     /// Longest `Cache-Control: max-age` of successful GET answers, in seconds; 0 sends none.
     #[arg(long, env = "REGISTRY_CACHE_MAX_AGE", default_value_t = DEFAULT_CACHE_MAX_AGE_SECS,
-          value_parser = clap::value_parser!(i32).range(0..))]
+          value_parser = clap::value_parser!(i32).range(0..), global = true)]
     pub cache_max_age: i32,
     /// An origin browsers may call the API from (`https://example.org`, or `*` for any);
     /// repeatable. None by default: no CORS headers are sent.
-    #[arg(long = "cors-origin", env = "REGISTRY_CORS_ORIGINS", value_delimiter = ',', value_parser = parse_origin)]
+    #[arg(long = "cors-origin", env = "REGISTRY_CORS_ORIGINS", value_delimiter = ',', value_parser = parse_origin, global = true)]
     pub cors_origins: Vec<String>,
     /// How long `/readyz` waits for the database, in milliseconds.
-    #[arg(long, env = "REGISTRY_READYZ_TIMEOUT_MS", default_value_t = DEFAULT_READYZ_TIMEOUT_MS)]
+    #[arg(long, env = "REGISTRY_READYZ_TIMEOUT_MS", default_value_t = DEFAULT_READYZ_TIMEOUT_MS, global = true)]
     pub readyz_timeout_ms: u64,
 }
 

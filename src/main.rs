@@ -42,7 +42,7 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
-    let command = cli.command.unwrap_or(Command::Serve(cli.serve));
+    let command = cli.command.unwrap_or(Command::Serve);
     if let Command::ExportSchema = command {
         print!("{}", export_sdl());
         return Ok(());
@@ -55,7 +55,8 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let summary = dataset::import_file(&db, &file).await?;
             tracing::info!(?summary, "imported {}", file.display());
         }
-        Command::Serve(config) => {
+        Command::Serve => {
+            let config = cli.serve;
             if let Some(summary) = dataset::load_if_empty(&db, &config.dataset).await? {
                 tracing::info!(
                     ?summary,
