@@ -16,10 +16,17 @@ use crate::config::DatabaseConfig;
 /// Opens the pool. On SQLite, WAL lets readers go on while an import writes;
 /// it is a property of the file, so setting it through one pooled connection
 /// holds for all (sqlx already enforces foreign keys on every connection).
+///
+/// A request waits `acquire_timeout_ms` at most for a connection (the
+/// driver's own default is 30 s, past the request time limit), which also
+/// bounds one attempt to connect; on PostgreSQL every session stops a
+/// statement after `statement_timeout_ms`.
 pub async fn connect(config: &DatabaseConfig) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(&config.database_url);
     options
         .max_connections(config.max_connections)
+        .acquire_timeout(Duration::from_millis(config.acquire_timeout_ms))
+        .statement_timeout(Duration::from_millis(config.statement_timeout_ms))
         .sqlx_logging(false);
     let db = Database::connect(options).await?;
     if db.get_database_backend() == DbBackend::Sqlite {

@@ -310,13 +310,37 @@ impl ResolvedFilter {
         }
     }
 
+    /// Whether `values` have the JSON types `sort_keys` writes: a forged
+    /// cursor's number compared with a text column is an SQL error on
+    /// PostgreSQL, and its nulls would match no row.
+    fn fit_keys(&self, values: &[serde_json::Value]) -> bool {
+        use serde_json::Value as Json;
+
+        let mut kinds: Vec<fn(&Json) -> bool> = Vec::new();
+        for &(field, _) in self.requested_order() {
+            match field {
+                StandardOrderField::Code | StandardOrderField::Title => kinds.push(Json::is_string),
+                StandardOrderField::Year => {
+                    kinds.push(Json::is_boolean);
+                    kinds.push(|value| value.is_null() || value.is_i64());
+                }
+                StandardOrderField::Status => kinds.push(Json::is_i64),
+            }
+        }
+        kinds.push(Json::is_i64);
+        values.len() == kinds.len() && values.iter().zip(kinds).all(|(value, fits)| fits(value))
+    }
+
     /// The rows after the row with `keys` in this ordering: `(k1 > v1) OR
     /// (k1 = v1 AND k2 > v2) OR ...`, with `<` for descending keys. `None`
     /// when the keys belong to another ordering or do not fit it; the
     /// cursor's position is used then.
     pub fn after(&self, keys: &SortKeys) -> Option<Condition> {
         let ordering = self.ordering();
-        if keys.ordering != self.ordering_name() || keys.values.len() != ordering.len() {
+        if keys.ordering != self.ordering_name()
+            || keys.values.len() != ordering.len()
+            || !self.fit_keys(&keys.values)
+        {
             return None;
         }
         let values: Vec<Option<sea_orm::Value>> =
