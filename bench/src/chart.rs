@@ -112,7 +112,7 @@ fn panel(
     if lo > hi {
         return Ok(());
     }
-    let lo = 10f64.powf((lo.max(1e-3)).log10().floor());
+    let lo = 10f64.powf((lo.max(1e-3) * 0.5).log10().floor());
     let hi = 10f64.powf(hi.log10().ceil() + 0.3);
     let mut chart = ChartBuilder::on(area)
         .caption(caption, ("sans-serif", 16))
@@ -126,6 +126,13 @@ fn panel(
         .disable_x_mesh()
         .x_labels(0)
         .y_desc(if throughput { "requests/s" } else { "ms" })
+        .y_label_formatter(&|v| {
+            if *v >= 1.0 {
+                format!("{v:.0}")
+            } else {
+                format!("{v}")
+            }
+        })
         .draw()
         .map_err(err)?;
     let width = 0.8 / series.len() as f64;
@@ -134,7 +141,10 @@ fn panel(
         let bars: Vec<(f64, &Bar)> = grid[s]
             .iter()
             .enumerate()
-            .filter_map(|(i, bar)| bar.as_ref().map(|bar| (0.1 + i as f64 + s as f64 * width, bar)))
+            .filter_map(|(i, bar)| {
+                bar.as_ref()
+                    .map(|bar| (0.1 + i as f64 + s as f64 * width, bar))
+            })
             .collect();
         chart
             .draw_series(bars.iter().map(|(x, bar)| {
@@ -148,7 +158,10 @@ fn panel(
             chart
                 .draw_series(bars.iter().map(|(x, bar)| {
                     PathElement::new(
-                        vec![(*x - width * 0.05, bar.floor), (*x + width * 0.95, bar.floor)],
+                        vec![
+                            (*x - width * 0.05, bar.floor),
+                            (*x + width * 0.95, bar.floor),
+                        ],
                         BLACK.stroke_width(2),
                     )
                 }))
@@ -183,7 +196,10 @@ fn panel(
         area.draw_text(
             name,
             &("sans-serif", 14).into_font().color(&BLACK),
-            (x - 10 - area.get_base_pixel().0, y + 6 - area.get_base_pixel().1),
+            (
+                x - 10 - area.get_base_pixel().0,
+                y + 6 - area.get_base_pixel().1,
+            ),
         )
         .map_err(err)?;
     }

@@ -11,7 +11,9 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, QueryResult, Statement, Value};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DbBackend, DbErr, QueryResult, Statement, Value,
+};
 use standards_registry::codes::lookup_key;
 
 use crate::shapes::{Q3_CHILDREN, Q3_COMMITTEES, Q6_PAGE, Shape, Variant};
@@ -40,8 +42,12 @@ pub fn describe(shape: Shape) -> &'static str {
             "committee ORDER BY code LIMIT 10 OFFSET ?; working_group and standard each cut to 20 per parent \
              with ROW_NUMBER() OVER (PARTITION BY parent); committee WHERE id IN (..); liaison WHERE committee_id IN (..)"
         }
-        Shape::Q4 => "the server's four LIKE statements (committees via aliases, groups, standards, experts), LIMIT 20 each",
-        Shape::Q5 => "one IN (..) statement per type: standard by code_key, committee and group through their alias tables, expert and liaison by key",
+        Shape::Q4 => {
+            "the server's four LIKE statements (committees via aliases, groups, standards, experts), LIMIT 20 each"
+        }
+        Shape::Q5 => {
+            "one IN (..) statement per type: standard by code_key, committee and group through their alias tables, expert and liaison by key"
+        }
         Shape::Q6First | Shape::Q6 => {
             "standard WHERE kind IN (..) AND year >= 2000 ORDER BY year DESC NULLS LAST, code, id LIMIT 21 OFFSET ?"
         }
@@ -86,7 +92,7 @@ fn ids(values: impl IntoIterator<Item = i32>) -> Vec<Value> {
 }
 
 fn get<T: sea_orm::TryGetable>(row: &QueryResult, i: usize) -> Result<T, DbErr> {
-    row.try_get_by_index(i).map_err(DbErr::from)
+    row.try_get_by_index(i)
 }
 
 fn year(y: Option<i32>) -> String {
@@ -124,7 +130,13 @@ pub async fn run(
                 ))
                 .await?;
             for row in &rows {
-                let (code, _title, _kind, _status, y): (String, String, String, String, Option<i32>) = (
+                let (code, _title, _kind, _status, y): (
+                    String,
+                    String,
+                    String,
+                    String,
+                    Option<i32>,
+                ) = (
                     get(row, 0)?,
                     get(row, 1)?,
                     get(row, 2)?,
@@ -147,7 +159,14 @@ pub async fn run(
                 .await?;
             let mut standards = Vec::with_capacity(rows.len());
             for row in &rows {
-                let s: (String, String, String, Option<i32>, Option<i32>, Option<i32>) = (
+                let s: (
+                    String,
+                    String,
+                    String,
+                    Option<i32>,
+                    Option<i32>,
+                    Option<i32>,
+                ) = (
                     get(row, 0)?,
                     get(row, 1)?,
                     get(row, 2)?,
@@ -242,15 +261,17 @@ async fn names(
         "SELECT id, code, name FROM {table} WHERE id IN ({})",
         marks(wanted.len())
     );
-    let rows = db
-        .query_all_raw(stmt(backend, &sql, ids(wanted)))
-        .await?;
+    let rows = db.query_all_raw(stmt(backend, &sql, ids(wanted))).await?;
     let mut map = HashMap::with_capacity(rows.len());
     for row in &rows {
         map.insert(get(row, 0)?, (get(row, 1)?, get(row, 2)?));
     }
     Ok(map)
 }
+
+/// Q3's rows: (id, code, title, committee_id, working_group_id) and (id, code, name, committee_id).
+type StandardRow = (i32, String, String, Option<i32>, i32);
+type GroupRow = (i32, String, String, i32);
 
 async fn q3(
     db: &DatabaseConnection,
@@ -280,7 +301,7 @@ async fn q3(
     let mut values = ids(committees.iter().map(|c| c.0));
     values.push((Q3_CHILDREN as i64).into());
     let rows = db.query_all_raw(stmt(backend, &sql, values)).await?;
-    let mut groups: Vec<(i32, String, String, i32)> = Vec::with_capacity(rows.len());
+    let mut groups: Vec<GroupRow> = Vec::with_capacity(rows.len());
     for row in &rows {
         groups.push((get(row, 0)?, get(row, 1)?, get(row, 2)?, get(row, 3)?));
     }
@@ -295,7 +316,7 @@ async fn q3(
     let mut values = ids(groups.iter().map(|g| g.0));
     values.push((Q3_CHILDREN as i64).into());
     let rows = db.query_all_raw(stmt(backend, &sql, values)).await?;
-    let mut standards: Vec<(i32, String, String, Option<i32>, i32)> = Vec::with_capacity(rows.len());
+    let mut standards: Vec<StandardRow> = Vec::with_capacity(rows.len());
     for row in &rows {
         standards.push((
             get(row, 0)?,
@@ -334,12 +355,11 @@ async fn q3(
     }
     let mut lines = Vec::new();
     if summarize {
-        let mut by_group: HashMap<i32, Vec<&(i32, String, String, Option<i32>, i32)>> =
-            HashMap::new();
+        let mut by_group: HashMap<i32, Vec<&StandardRow>> = HashMap::new();
         for s in &standards {
             by_group.entry(s.4).or_default().push(s);
         }
-        let mut by_committee: HashMap<i32, Vec<&(i32, String, String, i32)>> = HashMap::new();
+        let mut by_committee: HashMap<i32, Vec<&GroupRow>> = HashMap::new();
         for g in &groups {
             by_committee.entry(g.3).or_default().push(g);
         }
@@ -348,10 +368,9 @@ async fn q3(
             for g in by_committee.get(&c.0).into_iter().flatten() {
                 lines.push(format!(" {}", g.1));
                 for s in by_group.get(&g.0).into_iter().flatten() {
-                    let code = s
-                        .3
-                        .and_then(|id| standard_committees.get(&id))
-                        .map_or("-".to_owned(), Clone::clone);
+                    let code =
+                        s.3.and_then(|id| standard_committees.get(&id))
+                            .map_or("-".to_owned(), Clone::clone);
                     let count = s.3.and_then(|id| liaisons.get(&id)).map_or(0, Vec::len);
                     lines.push(format!("  {}|{code}|{count}", s.1));
                 }

@@ -76,21 +76,21 @@ impl Rng {
         ((self.next() >> 11) as f64 / (1u64 << 53) as f64) < p
     }
 
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
+    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+        items[self.below(items.len())]
     }
 
     /// An item by weight: `items` holds (item, weight).
-    fn weighted<'a, T>(&mut self, items: &'a [(T, u32)]) -> &'a T {
+    fn weighted<T: Copy>(&mut self, items: &[(T, u32)]) -> T {
         let total: u32 = items.iter().map(|(_, w)| w).sum();
         let mut at = self.below(total as usize) as u32;
-        for (item, weight) in items {
-            if at < *weight {
+        for &(item, weight) in items {
+            if at < weight {
                 return item;
             }
             at -= weight;
         }
-        &items[items.len() - 1].0
+        items[items.len() - 1].0
     }
 }
 
@@ -176,9 +176,8 @@ const FIRST_NAMES: [&str; 24] = [
 ];
 
 const LAST_NAMES: [&str; 24] = [
-    "Wang", "Li", "Zhang", "Liu", "Chen", "Yang", "Huang", "Zhao", "Wu", "Zhou", "Xu", "Sun",
-    "Ma", "Zhu", "Hu", "Guo", "Muller", "Schmidt", "Rossi", "Dubois", "Novak", "Berg", "Costa",
-    "Meyer",
+    "Wang", "Li", "Zhang", "Liu", "Chen", "Yang", "Huang", "Zhao", "Wu", "Zhou", "Xu", "Sun", "Ma",
+    "Zhu", "Hu", "Guo", "Muller", "Schmidt", "Rossi", "Dubois", "Novak", "Berg", "Costa", "Meyer",
 ];
 
 const ORGANIZATIONS: [&str; 16] = [
@@ -460,8 +459,8 @@ pub fn generate<W: Write>(scale: f64, out: &mut W) -> io::Result<Sample> {
     let mut standards: Vec<StandardRow> = Vec::with_capacity(counts.standards);
     let mut internationals: Vec<usize> = Vec::new();
     for i in 0..counts.standards {
-        let kind = *rng.weighted(&KINDS);
-        let status = *rng.weighted(&STATUSES);
+        let kind = rng.weighted(&KINDS);
+        let status = rng.weighted(&STATUSES);
         let year = match status {
             "PUBLISHED" | "WITHDRAWN" => {
                 if rng.chance(0.05) {
@@ -506,10 +505,9 @@ pub fn generate<W: Write>(scale: f64, out: &mut W) -> io::Result<Sample> {
         } else {
             (Some(rng.below(committees.len())), None)
         };
-        let equivalent = if kind == "NATIONAL" && !internationals.is_empty() && rng.chance(0.06)
-        {
-            let degree = *rng.pick(&["IDT", "MOD", "NEQ"]);
-            Some((*rng.pick(&internationals), degree))
+        let equivalent = if kind == "NATIONAL" && !internationals.is_empty() && rng.chance(0.06) {
+            let degree = rng.pick(&["IDT", "MOD", "NEQ"]);
+            Some((rng.pick(&internationals), degree))
         } else {
             None
         };
@@ -623,13 +621,8 @@ pub fn generate<W: Write>(scale: f64, out: &mut W) -> io::Result<Sample> {
 
     write_list(out, "experts", expert_keys.len(), |i| Expert {
         key: &expert_keys[i],
-        name: format!(
-            "{} {} {}",
-            rng.pick(&FIRST_NAMES),
-            rng.pick(&LAST_NAMES),
-            i
-        ),
-        organization: rng.chance(0.9).then(|| *rng.pick(&ORGANIZATIONS)),
+        name: format!("{} {} {}", rng.pick(&FIRST_NAMES), rng.pick(&LAST_NAMES), i),
+        organization: rng.chance(0.9).then(|| rng.pick(&ORGANIZATIONS)),
         notes: note(&mut rng, 0.1, "an expert"),
         sources: sources(&mut rng),
     })?;
@@ -637,10 +630,14 @@ pub fn generate<W: Write>(scale: f64, out: &mut W) -> io::Result<Sample> {
 
     write_list(out, "positions", counts.positions, |_| {
         let expert = &expert_keys[rng.below(expert_keys.len())];
-        let role = *rng.pick(&ROLES);
+        let role = rng.pick(&ROLES);
         let target = rng.below(100);
         let (committee, group, external) = if target < 35 {
-            (Some(committees[rng.below(committees.len())].0.as_str()), None, None)
+            (
+                Some(committees[rng.below(committees.len())].0.as_str()),
+                None,
+                None,
+            )
         } else if target < 90 {
             (None, Some(groups[rng.below(groups.len())].0.as_str()), None)
         } else {
@@ -668,12 +665,16 @@ pub fn generate<W: Write>(scale: f64, out: &mut W) -> io::Result<Sample> {
         };
         let counterpart = match rng.below(3) {
             0 => format!("ISO/IEC JTC 1/SC {}", 1 + rng.below(45)),
-            1 => format!("ISO/IEC JTC 1/SC {}/WG {}", 1 + rng.below(45), 1 + rng.below(12)),
+            1 => format!(
+                "ISO/IEC JTC 1/SC {}/WG {}",
+                1 + rng.below(45),
+                1 + rng.below(12)
+            ),
             _ => format!("IEC TC {}", 1 + rng.below(120)),
         };
         Liaison {
             key: format!("liaison-{i:06}"),
-            kind: *rng.weighted(&LIAISON_KINDS),
+            kind: rng.weighted(&LIAISON_KINDS),
             committee,
             working_group: group,
             counterpart,
@@ -695,7 +696,7 @@ pub fn generate<W: Write>(scale: f64, out: &mut W) -> io::Result<Sample> {
         Statistic {
             committee,
             working_group: group,
-            metric: *rng.pick(&[
+            metric: rng.pick(&[
                 "standards published",
                 "projects initiated",
                 "members",

@@ -33,6 +33,9 @@ pub struct Measured {
     pub p90_us: u64,
     pub p99_us: u64,
     pub max_us: u64,
+    /// Cores' worth of CPU other processes used meanwhile (see cpu.rs).
+    #[serde(default)]
+    pub foreign_cores: f64,
 }
 
 fn histogram() -> Histogram<u64> {
@@ -81,6 +84,7 @@ fn summarize(tallies: Vec<Tally>, seconds: f64) -> Measured {
         p90_us: all.value_at_quantile(0.90),
         p99_us: all.value_at_quantile(0.99),
         max_us: all.max(),
+        foreign_cores: 0.0,
     }
 }
 
@@ -123,14 +127,15 @@ impl Client {
 
 impl Execute for Client {
     async fn execute(&mut self, query: &str, variables: Value) -> Result<Value, String> {
-        let body = serde_json::to_vec(&serde_json::json!({ "query": query, "variables": variables }))
-            .map_err(|e| e.to_string())?;
+        let body =
+            serde_json::to_vec(&serde_json::json!({ "query": query, "variables": variables }))
+                .map_err(|e| e.to_string())?;
         let (status, body) = self
             .post(Bytes::from(body))
             .await
             .map_err(|e| e.to_string())?;
-        let value: Value = serde_json::from_slice(&body)
-            .map_err(|e| format!("HTTP {status}: not JSON: {e}"))?;
+        let value: Value =
+            serde_json::from_slice(&body).map_err(|e| format!("HTTP {status}: not JSON: {e}"))?;
         Ok(value)
     }
 }
@@ -249,7 +254,10 @@ pub async fn floor(
     }
     let seconds = clock.until.max(Instant::now()) - clock.measure_from;
     if tallies.iter().all(|t| t.requests == 0) {
-        bail!("no request of {} finished in the measured time", shape.name());
+        bail!(
+            "no request of {} finished in the measured time",
+            shape.name()
+        );
     }
     Ok(summarize(tallies, seconds.as_secs_f64()))
 }

@@ -11,6 +11,7 @@
 //! See BENCHMARKS.md.
 
 mod chart;
+mod cpu;
 mod floor;
 mod generate;
 mod load;
@@ -30,12 +31,15 @@ use serde_json::Value;
 use standards_registry::config::DatabaseConfig;
 
 use crate::load::Client;
-use crate::report::{Cell, Results, Run, ShapeResult};
+use crate::report::{Baseline, Cell, Results, Run, ShapeResult};
 use crate::server::Server;
 use crate::shapes::Shape;
 
 #[derive(Debug, Parser)]
-#[command(name = "registry-bench", about = "Benchmark suite of standards-registry")]
+#[command(
+    name = "registry-bench",
+    about = "Benchmark suite of standards-registry"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -46,7 +50,11 @@ struct Cli {
     #[arg(long, value_delimiter = ',', default_value = "sqlite,postgres")]
     backends: Vec<String>,
     /// Shapes to run (Q1, Q2, Q3, Q4, Q5, Q6.1, Q6, Q7).
-    #[arg(long, value_delimiter = ',', default_value = "Q1,Q2,Q3,Q4,Q5,Q6.1,Q6,Q7")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "Q1,Q2,Q3,Q4,Q5,Q6.1,Q6,Q7"
+    )]
     shapes: Vec<String>,
     /// Concurrent clients per cell.
     #[arg(long, value_delimiter = ',', default_value = "1,16,64")]
@@ -79,6 +87,16 @@ struct Cli {
     /// Keep the SQLite files and PostgreSQL databases afterwards.
     #[arg(long)]
     keep: bool,
+    /// Before each cell, wait until other processes use fewer cores than this ...
+    #[arg(long, default_value_t = 0.3)]
+    quiet_cores: f64,
+    /// ... for at most this many seconds.
+    #[arg(long, default_value_t = 10.0)]
+    quiet_wait: f64,
+    /// Measure a cell again (once) when other processes used more cores than
+    /// this during it, and keep the quieter measurement.
+    #[arg(long, default_value_t = 0.5)]
+    noisy_cores: f64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -249,6 +267,53 @@ async fn database_bytes(db: &sea_orm::DatabaseConnection, url: &str) -> u64 {
     }
 }
 
+/// Measures a cell on a machine as quiet as it gets within `--quiet-wait`,
+/// once more if other processes were busy during it; keeps the quieter one.
+async fn quietly<F, Fut>(cli: &Cli, server: u32, mut measure: F) -> Result<load::Measured>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<load::Measured>>,
+{
+    let mut best: Option<load::Measured> = None;
+    for _ in 0..2 {
+        cpu::wait_for_quiet(
+            Some(server),
+            cli.quiet_cores,
+            Duration::from_secs_f64(cli.quiet_wait),
+        )
+        .await;
+        let from = cpu::sample(Some(server));
+        let mut measured = measure().await?;
+        measured.foreign_cores = cpu::foreign_cores(&from, &cpu::sample(Some(server)));
+        let noisy = measured.foreign_cores > cli.noisy_cores;
+        if best
+            .as_ref()
+            .is_none_or(|b| measured.foreign_cores < b.foreign_cores)
+        {
+            best = Some(measured);
+        }
+        if !noisy {
+            break;
+        }
+    }
+    Ok(best.expect("measured at least once"))
+}
+
+/// The server's own database settings on `url`, read as its command line
+/// reads them, so that the floor's pool is the server's.
+fn database_config(url: &str) -> Result<DatabaseConfig> {
+    let max = standards_registry::config::DEFAULT_MAX_CONNECTIONS.to_string();
+    let cli = standards_registry::config::Cli::try_parse_from([
+        "standards-registry",
+        "migrate",
+        "--database-url",
+        url,
+        "--max-connections",
+        &max,
+    ])?;
+    Ok(cli.database)
+}
+
 fn git_commit(workspace: &Path) -> String {
     std::process::Command::new("git")
         .current_dir(workspace)
@@ -292,7 +357,10 @@ async fn run(cli: Cli) -> Result<()> {
         let (file, sample) = dataset(&size, &work)?;
         for backend in &cli.backends {
             let backend = backend.to_ascii_lowercase();
-            let run = run_one(&cli, &bin, &work, &size, &backend, &file, &sample, &selected, warmup, duration).await;
+            let run = run_one(
+                &cli, &bin, &work, &size, &backend, &file, &sample, &selected, warmup, duration,
+            )
+            .await;
             if !cli.keep {
                 drop_database(&backend, &size, &cli, &work).await?;
             }
@@ -329,7 +397,10 @@ async fn run_one(
     duration: Duration,
 ) -> Result<Run> {
     let tag = format!("[{size} {backend}]");
-    let log = work.join(format!("server-{}-{backend}.log", size.to_ascii_lowercase()));
+    let log = work.join(format!(
+        "server-{}-{backend}.log",
+        size.to_ascii_lowercase()
+    ));
     let _ = std::fs::remove_file(&log);
     let url = fresh_database(backend, size, cli, work).await?;
     let import = server::import(bin, &url, file, &log)?;
@@ -346,7 +417,8 @@ async fn run_one(
     let mut startups = Vec::new();
     let mut server = None;
     for attempt in 0..3 {
-        let started = Server::start(bin, &url, &log, probe.clone(), Duration::from_secs(120)).await?;
+        let started =
+            Server::start(bin, &url, &log, probe.clone(), Duration::from_secs(120)).await?;
         startups.push(started.startup.as_secs_f64() * 1000.0);
         if attempt < 2 {
             let mut started = started;
@@ -357,18 +429,40 @@ async fn run_one(
     }
     let server = server.expect("the third start is kept");
     let (_, rss_idle) = server.memory()?;
-    eprintln!("{tag} start to first answer: {startups:.0?} ms; idle RSS {} MiB", rss_idle / 1024);
+    eprintln!(
+        "{tag} start to first answer: {startups:.0?} ms; idle RSS {} MiB",
+        rss_idle / 1024
+    );
 
+    let pid = server.pid();
     let mut client = Client::connect(server.addr).await?;
+    // The fixed cost of a request: `{ __typename }`, no resolver, no statement.
+    let typename = Arc::new(vec![bytes::Bytes::from_static(
+        br#"{"query":"{ __typename }"}"#,
+    )]);
+    let mut baseline = Vec::new();
+    for &concurrency in &cli.concurrency {
+        let graphql = quietly(cli, pid, || {
+            load::http(server.addr, typename.clone(), concurrency, warmup, duration)
+        })
+        .await?;
+        eprintln!(
+            "{tag} {{ __typename }} c={concurrency:<2} {:>8.1}/s p50 {:>6.2} ms p99 {:>6.2} ms | other CPU {:.1}",
+            graphql.throughput,
+            graphql.p50_us as f64 / 1000.0,
+            graphql.p99_us as f64 / 1000.0,
+            graphql.foreign_cores,
+        );
+        baseline.push(Baseline {
+            concurrency,
+            graphql,
+        });
+    }
     let plan = shapes::plan(sample, &mut client)
         .await
         .map_err(anyhow::Error::msg)
         .context("asking the server for the plan's cursors")?;
-    let floor_db = standards_registry::db::connect(&DatabaseConfig {
-        database_url: url.clone(),
-        max_connections: standards_registry::config::DEFAULT_MAX_CONNECTIONS,
-    })
-    .await?;
+    let floor_db = standards_registry::db::connect(&database_config(&url)?).await?;
     let db_bytes = database_bytes(&floor_db, &url).await;
 
     let mut shape_results = Vec::new();
@@ -415,14 +509,32 @@ async fn run_one(
         }
         statements.sort_unstable();
         statements.dedup();
-        let bodies = Arc::new(variants.iter().map(|v| load::body(shape, v)).collect::<Vec<_>>());
+        let bodies = Arc::new(
+            variants
+                .iter()
+                .map(|v| load::body(shape, v))
+                .collect::<Vec<_>>(),
+        );
         let shared = Arc::new(variants.clone());
         let mut cells = Vec::new();
         for &concurrency in &cli.concurrency {
-            let graphql = load::http(server.addr, bodies.clone(), concurrency, warmup, duration).await?;
-            let floor = load::floor(&floor_db, shape, shared.clone(), concurrency, warmup, duration).await?;
+            let graphql = quietly(cli, pid, || {
+                load::http(server.addr, bodies.clone(), concurrency, warmup, duration)
+            })
+            .await?;
+            let floor = quietly(cli, pid, || {
+                load::floor(
+                    &floor_db,
+                    shape,
+                    shared.clone(),
+                    concurrency,
+                    warmup,
+                    duration,
+                )
+            })
+            .await?;
             eprintln!(
-                "{tag} {:<4} c={concurrency:<2}  GraphQL {:>8.1}/s p50 {:>8.2} ms p99 {:>8.2} ms | floor {:>8.1}/s p50 {:>8.2} ms | x{:.2}{}",
+                "{tag} {:<4} c={concurrency:<2}  GraphQL {:>8.1}/s p50 {:>8.2} ms p99 {:>8.2} ms | floor {:>8.1}/s p50 {:>8.2} ms | x{:.2} | other CPU {:.1}/{:.1}{}",
                 shape.name(),
                 graphql.throughput,
                 graphql.p50_us as f64 / 1000.0,
@@ -430,6 +542,8 @@ async fn run_one(
                 floor.throughput,
                 floor.p50_us as f64 / 1000.0,
                 floor.throughput / graphql.throughput,
+                graphql.foreign_cores,
+                floor.foreign_cores,
                 if graphql.errors + floor.errors > 0 {
                     format!("  ERRORS {} / {}", graphql.errors, floor.errors)
                 } else {
@@ -469,6 +583,7 @@ async fn run_one(
         vm_hwm_kib: hwm,
         vm_rss_idle_kib: rss_idle,
         vm_rss_end_kib: rss,
+        baseline,
         q6_total: plan.q6_total,
         q6_page: plan.q6_page,
         shapes: shape_results,

@@ -13,16 +13,15 @@ use hyper::StatusCode;
 
 use crate::load::Client;
 
-/// The environment every child runs with: the database, and the server's
-/// default log filter whatever the caller's environment says.
+/// The environment every child runs with: the database and the server's
+/// default log filter, nothing else, so every other setting is its default.
 fn command(bin: &Path, database_url: &str, log: &Path) -> Result<Command> {
     let mut command = Command::new(bin);
     command
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("DATABASE_URL", database_url)
         .env("RUST_LOG", "info,sqlx=warn")
-        .env_remove("REGISTRY_BIND")
-        .env_remove("REGISTRY_MAX_CONNECTIONS")
-        .env_remove("REGISTRY_REPORT_COST")
         .stdin(Stdio::null())
         .stdout(File::options().create(true).append(true).open(log)?)
         .stderr(File::options().create(true).append(true).open(log)?);
@@ -38,7 +37,11 @@ pub fn import(bin: &Path, database_url: &str, file: &Path, log: &Path) -> Result
         .status()
         .context("running the import")?;
     if !status.success() {
-        bail!("import of {} failed ({status}); see {}", file.display(), log.display());
+        bail!(
+            "import of {} failed ({status}); see {}",
+            file.display(),
+            log.display()
+        );
     }
     Ok(start.elapsed())
 }
@@ -83,7 +86,10 @@ impl Server {
         loop {
             if start.elapsed() > timeout {
                 server.stop();
-                bail!("the server did not answer within {timeout:?}; see {}", log.display());
+                bail!(
+                    "the server did not answer within {timeout:?}; see {}",
+                    log.display()
+                );
             }
             if let Some(status) = server.child.try_wait()? {
                 bail!("the server exited ({status}); see {}", log.display());

@@ -204,7 +204,7 @@ fn global_id(type_name: &str, key: &str) -> String {
 
 /// `count` items of `list`, starting at `start`, stepping by a prime so
 /// that variants mix the list.
-fn cycle<'a>(list: &'a [String], start: usize, count: usize) -> impl Iterator<Item = &'a String> {
+fn cycle(list: &[String], start: usize, count: usize) -> impl Iterator<Item = &String> {
     (0..count).map(move |i| &list[(start + i * 7919) % list.len()])
 }
 
@@ -284,9 +284,13 @@ pub async fn plan(sample: &Sample, exec: &mut impl Execute) -> Result<Plan, Stri
 
     shapes.push((
         Shape::Q1,
-        cycle(&sample.standard_codes, 0, 64.min(sample.standard_codes.len()))
-            .map(|code| plain(json!({ "code": code })))
-            .collect(),
+        cycle(
+            &sample.standard_codes,
+            0,
+            64.min(sample.standard_codes.len()),
+        )
+        .map(|code| plain(json!({ "code": code })))
+        .collect(),
     ));
     shapes.push((Shape::Q2, vec![plain(json!({}))]));
 
@@ -352,9 +356,13 @@ pub async fn plan(sample: &Sample, exec: &mut impl Execute) -> Result<Plan, Stri
 
     shapes.push((
         Shape::Q7,
-        cycle(&sample.top_committees, 0, 16.min(sample.top_committees.len()))
-            .map(|code| plain(json!({ "committee": code })))
-            .collect(),
+        cycle(
+            &sample.top_committees,
+            0,
+            16.min(sample.top_committees.len()),
+        )
+        .map(|code| plain(json!({ "committee": code })))
+        .collect(),
     ));
     Ok(Plan {
         shapes,
@@ -397,9 +405,7 @@ pub fn summary(shape: Shape, data: &Value) -> Vec<String> {
                 for g in nodes(&c["workingGroups"]) {
                     lines.push(format!(" {}", text(&g["code"])));
                     for s in nodes(&g["standards"]) {
-                        let liaisons = s["committee"]["liaisons"]
-                            .as_array()
-                            .map_or(0, |l| l.len());
+                        let liaisons = s["committee"]["liaisons"].as_array().map_or(0, |l| l.len());
                         lines.push(format!(
                             "  {}|{}|{}",
                             text(&s["code"]),
