@@ -60,7 +60,7 @@ struct Cli {
     #[arg(long, value_delimiter = ',', default_value = "1,16,64")]
     concurrency: Vec<usize>,
     /// Measured seconds per cell (GraphQL and floor alike).
-    #[arg(long, default_value_t = 5.0)]
+    #[arg(long, default_value_t = 3.0)]
     duration: f64,
     /// Warm-up seconds before each cell, not measured.
     #[arg(long, default_value_t = 1.0)]
@@ -91,11 +91,11 @@ struct Cli {
     #[arg(long, default_value_t = 0.3)]
     quiet_cores: f64,
     /// ... for at most this many seconds.
-    #[arg(long, default_value_t = 10.0)]
+    #[arg(long, default_value_t = 2.0)]
     quiet_wait: f64,
     /// Measure a cell again (once) when other processes used more cores than
     /// this during it, and keep the quieter measurement.
-    #[arg(long, default_value_t = 0.5)]
+    #[arg(long, default_value_t = 1.0)]
     noisy_cores: f64,
 }
 

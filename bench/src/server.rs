@@ -160,6 +160,11 @@ pub fn binary(workspace: &Path, given: Option<PathBuf>, build: bool) -> Result<P
             .args([
                 "build",
                 "--release",
+                // With this crate selected too, dependencies are built with the
+                // features `cargo run -p registry-bench` already built them with,
+                // instead of a second time with the server's own set.
+                "--package",
+                "registry-bench",
                 "--package",
                 "standards-registry",
                 "--bin",
