@@ -50,7 +50,7 @@ pub fn draw(results: &Results, path: &Path) -> Result<()> {
     let (title, body) = root.split_vertically(40);
     title
         .draw_text(
-            "registry-bench: GraphQL over HTTP (bars) and its in-process SQL floor (black ticks), by shape, size and backend",
+            "registry-bench: GraphQL over HTTP (bars) and its in-process SQL floor (black ticks), by shape, size and backend; cells where no request finished are left out",
             &("sans-serif", 18).into_font().color(&BLACK),
             (20, 12),
         )
@@ -65,6 +65,10 @@ pub fn draw(results: &Results, path: &Path) -> Result<()> {
                     .iter()
                     .map(|name| {
                         let cell = run.shape(name)?.cell(concurrency)?;
+                        // A cell where no request finished has nothing to draw.
+                        if cell.graphql.requests == 0 || cell.floor.requests == 0 {
+                            return None;
+                        }
                         Some(Bar {
                             graphql: cell.graphql.throughput,
                             floor: cell.floor.throughput,
@@ -113,7 +117,8 @@ fn panel(
         return Ok(());
     }
     let lo = 10f64.powf((lo.max(1e-3) * 0.5).log10().floor());
-    let hi = 10f64.powf(hi.log10().ceil() + 0.3);
+    // Headroom for the legend above the tallest bar.
+    let hi = 10f64.powf(hi.log10().ceil() + 1.0);
     let mut chart = ChartBuilder::on(area)
         .caption(caption, ("sans-serif", 16))
         .margin(12)

@@ -59,7 +59,8 @@ impl Tally {
     }
 }
 
-/// When a worker stops warming up and stops measuring.
+/// When a worker stops warming up (requests finishing later are measured)
+/// and stops sending (requests in flight then still finish and count).
 #[derive(Clone, Copy)]
 struct Clock {
     measure_from: Instant,
@@ -187,8 +188,11 @@ pub async fn http(
                 let body = bodies[next % bodies.len()].clone();
                 next += concurrency;
                 let (status, answer) = client.post(body).await?;
-                if sent >= clock.measure_from {
-                    let micros = sent.elapsed().as_micros() as u64;
+                // Counted by when it finished, so a request longer than the
+                // warm-up still counts, with its whole latency.
+                let done = Instant::now();
+                if done >= clock.measure_from {
+                    let micros = (done - sent).as_micros() as u64;
                     tally.histogram.saturating_record(micros.max(1));
                     tally.requests += 1;
                     if status != StatusCode::OK || has_errors(&answer) {
@@ -236,8 +240,11 @@ pub async fn floor(
                 let variant = &variants[next % variants.len()];
                 next += concurrency;
                 let ok = floor::run(&db, shape, variant, false).await.is_ok();
-                if sent >= clock.measure_from {
-                    let micros = sent.elapsed().as_micros() as u64;
+                // Counted by when it finished, so a request longer than the
+                // warm-up still counts, with its whole latency.
+                let done = Instant::now();
+                if done >= clock.measure_from {
+                    let micros = (done - sent).as_micros() as u64;
                     tally.histogram.saturating_record(micros.max(1));
                     tally.requests += 1;
                     if !ok {
