@@ -113,4 +113,12 @@ on_every_backend! {
         let no_total = execute(&schema, "{ committees(first: 5) { nodes { code } } }").await;
         assert_eq!(statements(&no_total), 1);
     }
+
+    async fn a_root_page_with_two_relations_is_three_statements(backend: Backend) {
+        let db = TestDb::with_dataset(backend).await;
+        let response = execute(&db.schema(), "{ standards(first: 100) { nodes { code committee { code } workingGroup { code } } } }").await;
+        assert!(response.get("errors").is_none(), "{response:#}");
+        // The page, then every committee and every group in one statement each.
+        assert_eq!(statements(&response), 3);
+    }
 }

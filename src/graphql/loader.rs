@@ -21,8 +21,8 @@ use std::collections::HashMap;
 use std::hash::Hash;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::task::Poll;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::task::{Poll, Wake, Waker};
 use std::time::Duration;
 
 use async_graphql::Context;
@@ -128,9 +128,50 @@ impl<F: Future> Future for Scheduled<F> {
         if self.schedule.in_flight.load(Ordering::SeqCst) > 0 {
             return Poll::Pending;
         }
-        let polled = self.request.as_mut().poll(cx);
+        // A pass lasts while the request wakes itself: async-graphql resolves
+        // long lists through `FuturesUnordered`, which stops after a few dozen
+        // items, wakes itself and returns, to be fair to other tasks. Those
+        // items' keys belong to the same level, so the pass goes on (bounded,
+        // so a future that never stops yielding still lets fetches start).
+        for _ in 0..MAX_POLLS_PER_PASS {
+            let woken = Arc::new(SelfWake {
+                woken: AtomicBool::new(false),
+                waker: cx.waker().clone(),
+            });
+            let waker = Waker::from(woken.clone());
+            let polled = self
+                .request
+                .as_mut()
+                .poll(&mut std::task::Context::from_waker(&waker));
+            if polled.is_ready() || !woken.woken.load(Ordering::SeqCst) {
+                self.schedule.passes.send_modify(|pass| *pass += 1);
+                return polled;
+            }
+        }
         self.schedule.passes.send_modify(|pass| *pass += 1);
-        polled
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+}
+
+/// Polls of the request in one pass at most.
+const MAX_POLLS_PER_PASS: usize = 1_000;
+
+/// Records that the request was woken while it was being polled, and passes
+/// the wake on.
+struct SelfWake {
+    woken: AtomicBool,
+    waker: Waker,
+}
+
+impl Wake for SelfWake {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.woken.store(true, Ordering::SeqCst);
+        self.waker.wake_by_ref();
     }
 }
 
