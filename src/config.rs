@@ -43,6 +43,11 @@ pub const DEFAULT_ACQUIRE_TIMEOUT_MS: u64 = 3_000;
 pub const DEFAULT_SHUTDOWN_GRACE_SECS: u64 = 20;
 /// How long the server keeps retrying a database it cannot reach at start, in seconds.
 pub const DEFAULT_CONNECT_RETRY_SECS: u64 = 60;
+/// How much of an SQLite file is read through a memory map, in MiB: mapped
+/// pages are shared by every pooled connection (the operating system's page
+/// cache), where SQLite's own cache is per connection and reads past it are
+/// system calls.
+pub const DEFAULT_SQLITE_MMAP_MIB: u32 = 1024;
 /// Queries kept by automatic persisted queries (an LRU cache); 0 turns them off.
 pub const DEFAULT_APQ_CACHE_SIZE: usize = 1000;
 /// The longest `max-age`, in seconds, a successful GET answer may be cached for:
@@ -104,6 +109,9 @@ pub struct DatabaseConfig {
     /// How long to keep retrying a database that cannot be reached at start, in seconds.
     #[arg(long, env = "REGISTRY_CONNECT_RETRY_SECS", default_value_t = DEFAULT_CONNECT_RETRY_SECS, global = true)]
     pub connect_retry_secs: u64,
+    /// SQLite only: how much of the file is read through a memory map, in MiB; 0 turns it off.
+    #[arg(long, env = "REGISTRY_SQLITE_MMAP_MIB", default_value_t = DEFAULT_SQLITE_MMAP_MIB, global = true)]
+    pub sqlite_mmap_mib: u32,
 }
 
 impl DatabaseConfig {
@@ -115,6 +123,7 @@ impl DatabaseConfig {
             statement_timeout_ms: DEFAULT_STATEMENT_TIMEOUT_MS,
             acquire_timeout_ms: DEFAULT_ACQUIRE_TIMEOUT_MS,
             connect_retry_secs: DEFAULT_CONNECT_RETRY_SECS,
+            sqlite_mmap_mib: DEFAULT_SQLITE_MMAP_MIB,
         }
     }
 }
@@ -178,6 +187,12 @@ pub struct SchemaConfig {
     /// How long `/readyz` waits for the database, in milliseconds.
     #[arg(long, env = "REGISTRY_READYZ_TIMEOUT_MS", default_value_t = DEFAULT_READYZ_TIMEOUT_MS, global = true)]
     pub readyz_timeout_ms: u64,
+    /// async-graphql's tracing spans (target `async_graphql::graphql`) for parsing,
+    /// validation, execution and every field resolving to an object, for finding the
+    /// slow part of a query. Off by default: a span per field is a large part of the
+    /// time of a big answer (BENCHMARKS.md).
+    #[arg(long, env = "REGISTRY_RESOLVER_SPANS", default_value_t = false, action = clap::ArgAction::Set, global = true)]
+    pub resolver_spans: bool,
 }
 
 impl Default for SchemaConfig {
@@ -196,6 +211,7 @@ impl Default for SchemaConfig {
             cache_max_age: DEFAULT_CACHE_MAX_AGE_SECS,
             cors_origins: Vec::new(),
             readyz_timeout_ms: DEFAULT_READYZ_TIMEOUT_MS,
+            resolver_spans: false,
         }
     }
 }

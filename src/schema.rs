@@ -43,15 +43,17 @@ fn builder(config: &SchemaConfig) -> SchemaBuilder<Query, EmptyMutation, EmptySu
 
 /// The schema serving `db`. Its extensions, outermost first: `Operations`
 /// (the operation's span, metrics and cache-hint cap, seeing the final
-/// answer), async-graphql's `Tracing` (spans for parsing, validation,
-/// execution and every resolver of an object), `RequestScope` (loaders,
-/// limits, cost, error codes) and automatic persisted queries.
+/// answer), with `resolver_spans` async-graphql's `Tracing` (spans for
+/// parsing, validation, execution and every resolved field), `RequestScope`
+/// (loaders, limits, cost, error codes) and automatic persisted queries.
 pub fn build_schema(db: DatabaseConnection, config: &SchemaConfig) -> RegistrySchema {
-    builder(config)
-        .extension(OperationsFactory {
-            cache_max_age: config.cache_max_age,
-        })
-        .extension(Tracing)
+    let mut schema = builder(config).extension(OperationsFactory {
+        cache_max_age: config.cache_max_age,
+    });
+    if config.resolver_spans {
+        schema = schema.extension(Tracing);
+    }
+    schema
         .extension(RequestScopeFactory {
             db,
             config: config.clone(),

@@ -112,6 +112,14 @@ on_every_backend! {
         assert_eq!(statements(&total), 2);
         let no_total = execute(&schema, "{ committees(first: 5) { nodes { code } } }").await;
         assert_eq!(statements(&no_total), 1);
+        // A count alone reads no rows: the count only.
+        let only_total = execute(&schema, "{ committees(first: 5) { totalCount } }").await;
+        assert_eq!(only_total["data"]["committees"]["totalCount"], json!(11));
+        assert_eq!(statements(&only_total), 1);
+        let counted = execute(&schema, r#"{ standards(filter: { committee: "SC42", status: [PUBLISHED] }) { totalCount } }"#).await;
+        assert_eq!(counted["data"]["standards"]["totalCount"], json!(22));
+        // The committee by its alias, its subtree, the count.
+        assert_eq!(statements(&counted), 3);
     }
 
     async fn a_root_page_with_two_relations_is_three_statements(backend: Backend) {

@@ -387,6 +387,85 @@ async fn each_operation_runs_in_spans_naming_it_and_its_request_id() {
     assert_eq!(anonymous["spans"][1]["operation"], "anonymous");
 }
 
+/// The names of the spans opened while it is installed, with the `path` of
+/// async-graphql's `field` spans.
+#[derive(Clone, Default)]
+struct OpenedSpans(Arc<Mutex<Vec<String>>>);
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for OpenedSpans {
+    fn on_new_span(
+        &self,
+        attrs: &tracing::span::Attributes<'_>,
+        _: &tracing::span::Id,
+        _: tracing_subscriber::layer::Context<'_, S>,
+    ) {
+        struct Path(Option<String>);
+        impl tracing::field::Visit for Path {
+            fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+                if field.name() == "path" {
+                    self.0 = Some(format!("{value:?}"));
+                }
+            }
+        }
+        let mut path = Path(None);
+        if attrs.metadata().name() == "field" {
+            attrs.record(&mut path);
+        }
+        let name = attrs.metadata().name();
+        self.0.lock().unwrap().push(match path.0 {
+            Some(path) => format!("{name} {path}"),
+            None => name.to_owned(),
+        });
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn resolver_spans_are_opened_only_when_configured() {
+    use tracing_subscriber::layer::SubscriberExt;
+    let test_db = TestDb::with_dataset(Backend::Sqlite).await;
+    let spans = OpenedSpans::default();
+    let subscriber = tracing_subscriber::registry()
+        .with(tracing_subscriber::EnvFilter::new(
+            standards_registry::telemetry::DEFAULT_LOG_FILTER,
+        ))
+        .with(spans.clone());
+    // This test's thread only: the runtime is single-threaded.
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let quiet = router(&test_db);
+    let answer = send(&quiet, post_query(STANDARD_QUERY)).await;
+    assert_eq!(data_of(&answer), standard_data());
+    assert_eq!(
+        *spans.0.lock().unwrap(),
+        ["http_request", "graphql"],
+        "a span per request and per operation only"
+    );
+
+    spans.0.lock().unwrap().clear();
+    let traced = router_with(
+        &test_db,
+        &SchemaConfig {
+            resolver_spans: true,
+            ..SchemaConfig::default()
+        },
+    );
+    let answer = send(&traced, post_query(STANDARD_QUERY)).await;
+    assert_eq!(data_of(&answer), standard_data());
+    assert_eq!(
+        *spans.0.lock().unwrap(),
+        [
+            "http_request",
+            "graphql",
+            "request",
+            "parse",
+            "validation",
+            "execute",
+            // async-graphql spans fields that resolve to objects, not scalars.
+            "field standard",
+        ]
+    );
+}
+
 /// The binary, run to its end with `args` and no `RUST_LOG` but `rust_log`.
 fn run_binary(args: &[&str], rust_log: &str) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_standards-registry"))

@@ -53,6 +53,10 @@ pub async fn import(
     };
     let summary = import.run().await?;
     txn.commit().await?;
+    // The rows are in; fresher statistics only speed reads up.
+    if let Err(err) = crate::db::settle(db).await {
+        tracing::warn!(error = %err, "imported, but the planner's statistics were not refreshed");
+    }
     Ok(summary)
 }
 

@@ -283,6 +283,15 @@ pub fn wants_total(ctx: &async_graphql::Context<'_>) -> bool {
     ctx.look_ahead().field("totalCount").exists()
 }
 
+/// Whether the client selected anything of a connection that needs its rows
+/// (`{ totalCount }` alone does not).
+pub fn wants_rows(ctx: &async_graphql::Context<'_>) -> bool {
+    let selection = ctx.look_ahead();
+    ["nodes", "edges", "pageInfo"]
+        .into_iter()
+        .any(|field| selection.field(field).exists())
+}
+
 /// A page of a root list read straight from SQL with `LIMIT`/`OFFSET`,
 /// counting the list only when `totalCount` or `last` needs it.
 pub async fn sql_page<E, T>(
@@ -322,6 +331,7 @@ where
 
     args.validate()?;
     let count = wants_total(ctx) || args.needs_total();
+    let read_rows = wants_rows(ctx);
     // Counting first only when the window is counted from the end.
     let known_total = if args.needs_total() {
         let select = select.clone();
@@ -336,6 +346,9 @@ where
             None if count => Some(select.clone().count(&db).await?),
             None => None,
         };
+        if !read_rows {
+            return Ok((Vec::new(), total));
+        }
         let page = match after_keys {
             Some(after) => select.filter(after),
             None => select.offset(window.offset as u64),

@@ -9,7 +9,8 @@ use async_graphql::dataloader::Loader;
 use async_graphql::{Context, Enum, InputObject};
 use entity::standard;
 use sea_orm::sea_query::{
-    Asterisk, Condition, Expr, ExprTrait, Func, LikeExpr, Query, SelectStatement, WindowStatement,
+    Asterisk, Condition, Expr, ExprTrait, Func, LikeExpr, NullOrdering, Query, SelectStatement,
+    WindowStatement,
 };
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, Order, QueryFilter,
@@ -172,7 +173,10 @@ impl ResolvedFilter {
     pub fn select(&self, scope: Condition) -> Select<standard::Entity> {
         self.ordering().into_iter().fold(
             standard::Entity::find().filter(self.condition(scope)),
-            |select, (key, order)| select.order_by(key, order),
+            |select, key| match key.nulls {
+                Some(nulls) => select.order_by_with_nulls(key.expr, key.order, nulls),
+                None => select.order_by(key.expr, key.order),
+            },
         )
     }
 
@@ -187,8 +191,11 @@ impl ResolvedFilter {
         window: Window,
     ) -> SelectStatement {
         let mut numbering = WindowStatement::partition_by(owner);
-        for (key, order) in self.ordering() {
-            numbering.order_by_expr(key, order);
+        for key in self.ordering() {
+            match key.nulls {
+                Some(nulls) => numbering.order_by_expr_with_nulls(key.expr, key.order, nulls),
+                None => numbering.order_by_expr(key.expr, key.order),
+            };
         }
         let mut ranked = standard::Entity::find()
             .filter(self.condition(scope))
@@ -242,29 +249,83 @@ impl ResolvedFilter {
         condition
     }
 
-    /// The sort keys, the row id last so that pages never overlap. Unknown
-    /// years sort last in either direction, on SQLite and PostgreSQL alike.
-    fn ordering(&self) -> Vec<(Expr, Order)> {
+    /// The sort keys, the row id last so that pages never overlap.
+    ///
+    /// Unknown years sort last in either direction, said with `NULLS LAST`
+    /// (SQLite and PostgreSQL alike) rather than a `year IS NULL` key, which
+    /// no index serves. A filter on years excludes unknown ones, and then the
+    /// plain order lets either database walk its index on `year` both ways.
+    fn ordering(&self) -> Vec<SortKey> {
         use standard::Column;
 
-        let mut keys = Vec::new();
-        for &(field, direction) in self.requested_order() {
-            let order = match direction {
-                OrderDirection::Asc => Order::Asc,
-                OrderDirection::Desc => Order::Desc,
-            };
-            match field {
-                StandardOrderField::Code => keys.push((Expr::col(Column::Code), order)),
-                StandardOrderField::Title => keys.push((Expr::col(Column::Title), order)),
-                StandardOrderField::Year => {
-                    keys.push((Expr::col(Column::Year).is_null(), Order::Asc));
-                    keys.push((Expr::col(Column::Year), order));
-                }
-                StandardOrderField::Status => keys.push((lifecycle_rank(), order)),
-            }
-        }
-        keys.push((Expr::col(Column::Id), Order::Asc));
+        let year_nulls =
+            (self.year_from.is_none() && self.year_to.is_none()).then_some(NullOrdering::Last);
+        let mut keys: Vec<SortKey> = self
+            .requested_order()
+            .iter()
+            .map(|&(field, direction)| {
+                let order = match direction {
+                    OrderDirection::Asc => Order::Asc,
+                    OrderDirection::Desc => Order::Desc,
+                };
+                let (expr, nulls) = match field {
+                    StandardOrderField::Code => (Expr::col(Column::Code), None),
+                    StandardOrderField::Title => (Expr::col(Column::Title), None),
+                    StandardOrderField::Year => (Expr::col(Column::Year), year_nulls),
+                    StandardOrderField::Status => (lifecycle_rank(), None),
+                };
+                SortKey { expr, order, nulls }
+            })
+            .collect();
+        keys.push(SortKey {
+            expr: Expr::col(Column::Id),
+            order: Order::Asc,
+            nulls: None,
+        });
         keys
+    }
+}
+
+/// One key of an ordering; `nulls` is set for a key that may be null (they
+/// sort last).
+struct SortKey {
+    expr: Expr,
+    order: Order,
+    nulls: Option<NullOrdering>,
+}
+
+impl SortKey {
+    /// Rows whose key comes after `value` (unknown years after every known one).
+    fn beyond(&self, value: &sea_orm::Value) -> Condition {
+        let beyond = match self.order {
+            Order::Desc => self.expr.clone().lt(value.clone()),
+            _ => self.expr.clone().gt(value.clone()),
+        };
+        self.or_null(beyond)
+    }
+
+    /// Rows whose key is `value` or after it.
+    fn from(&self, value: &sea_orm::Value) -> Condition {
+        let from = match self.order {
+            Order::Desc => self.expr.clone().lte(value.clone()),
+            _ => self.expr.clone().gte(value.clone()),
+        };
+        self.or_null(from)
+    }
+
+    fn equal(&self, value: &Option<sea_orm::Value>) -> Expr {
+        match value {
+            Some(value) => self.expr.clone().eq(value.clone()),
+            None => self.expr.clone().is_null(),
+        }
+    }
+
+    fn or_null(&self, condition: Expr) -> Condition {
+        let condition = Condition::any().add(condition);
+        match self.nulls {
+            Some(_) => condition.add(self.expr.clone().is_null()),
+            None => condition,
+        }
     }
 }
 
@@ -296,10 +357,7 @@ impl ResolvedFilter {
             match field {
                 StandardOrderField::Code => values.push(Json::from(row.code.clone())),
                 StandardOrderField::Title => values.push(Json::from(row.title.clone())),
-                StandardOrderField::Year => {
-                    values.push(Json::from(row.year.is_none()));
-                    values.push(row.year.map_or(Json::Null, Json::from));
-                }
+                StandardOrderField::Year => values.push(row.year.map_or(Json::Null, Json::from)),
                 StandardOrderField::Status => values.push(Json::from(status_rank(&row.status))),
             }
         }
@@ -320,10 +378,7 @@ impl ResolvedFilter {
         for &(field, _) in self.requested_order() {
             match field {
                 StandardOrderField::Code | StandardOrderField::Title => kinds.push(Json::is_string),
-                StandardOrderField::Year => {
-                    kinds.push(Json::is_boolean);
-                    kinds.push(|value| value.is_null() || value.is_i64());
-                }
+                StandardOrderField::Year => kinds.push(|value| value.is_null() || value.is_i64()),
                 StandardOrderField::Status => kinds.push(Json::is_i64),
             }
         }
@@ -332,9 +387,10 @@ impl ResolvedFilter {
     }
 
     /// The rows after the row with `keys` in this ordering: `(k1 > v1) OR
-    /// (k1 = v1 AND k2 > v2) OR ...`, with `<` for descending keys. `None`
-    /// when the keys belong to another ordering or do not fit it; the
-    /// cursor's position is used then.
+    /// (k1 = v1 AND k2 > v2) OR ...`, with `<` for descending keys, and
+    /// `k1 >= v1` besides, which says the same but is a range an index on
+    /// `k1` can start from. `None` when the keys belong to another ordering
+    /// or do not fit it; the cursor's position is used then.
     pub fn after(&self, keys: &SortKeys) -> Option<Condition> {
         let ordering = self.ordering();
         if keys.ordering != self.ordering_name()
@@ -346,24 +402,21 @@ impl ResolvedFilter {
         let values: Vec<Option<sea_orm::Value>> =
             keys.values.iter().map(sql_value).collect::<Option<_>>()?;
         let mut after = Condition::any();
-        for (i, (key, order)) in ordering.iter().enumerate() {
-            // Among rows whose key is null there is no "after" on that key:
-            // they are told apart by the keys that follow.
+        for (i, key) in ordering.iter().enumerate() {
+            // Unknown years come last: nothing is after one on that key,
+            // rows are told apart by the keys that follow.
             let Some(value) = &values[i] else { continue };
             let mut branch = Condition::all();
-            for ((equal_key, _), equal_value) in ordering[..i].iter().zip(&values) {
-                branch = branch.add(match equal_value {
-                    Some(value) => equal_key.clone().eq(value.clone()),
-                    None => equal_key.clone().is_null(),
-                });
+            for (equal_key, equal_value) in ordering[..i].iter().zip(&values) {
+                branch = branch.add(equal_key.equal(equal_value));
             }
-            let beyond = match order {
-                Order::Desc => key.clone().lt(value.clone()),
-                _ => key.clone().gt(value.clone()),
-            };
-            after = after.add(branch.add(beyond));
+            after = after.add(branch.add(key.beyond(value)));
         }
-        Some(after)
+        let start = match &values[0] {
+            Some(value) => ordering[0].from(value),
+            None => Condition::all().add(ordering[0].equal(&None)),
+        };
+        Some(Condition::all().add(start).add(after))
     }
 }
 
