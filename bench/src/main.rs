@@ -18,6 +18,7 @@ mod load;
 mod report;
 mod server;
 mod shapes;
+mod soak;
 
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -117,6 +118,9 @@ enum Command {
         #[arg(long, default_value = "bench/results")]
         out: PathBuf,
     },
+    /// A bounded load test: many clients over a mix of queries; asserts no
+    /// failed request and stable memory (see README.md, Load test).
+    Soak(soak::Args),
 }
 
 fn scale_of(size: &str) -> Result<Option<f64>> {
@@ -161,6 +165,7 @@ fn main() -> Result<()> {
                     serde_json::from_str(&std::fs::read_to_string(out.join("results.json"))?)?;
                 report::write(&results, &out)
             }
+            Some(Command::Soak(args)) => soak::run(args).await,
             None => run(cli).await,
         }
     })

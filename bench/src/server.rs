@@ -122,6 +122,11 @@ impl Server {
         Ok((field("VmHWM:"), field("VmRSS:")))
     }
 
+    /// How the process ended, once it has (after `stop`, say); `None` while it runs.
+    pub fn exit_status(&mut self) -> Option<std::process::ExitStatus> {
+        self.child.try_wait().ok().flatten()
+    }
+
     /// SIGTERM (graceful shutdown), then SIGKILL after 10 s.
     pub fn stop(&mut self) {
         let _ = Command::new("kill")
