@@ -34,7 +34,7 @@ pub enum CommitteeKind {
 
 /// A national technical committee or subcommittee, e.g. SAC/TC28 or SAC/TC28/SC42.
 #[derive(Clone, Debug)]
-pub struct Committee(pub committee::Model);
+pub struct Committee(pub Arc<committee::Model>);
 
 #[Object(cache_control(max_age = 300))]
 impl Committee {
@@ -235,7 +235,7 @@ pub struct AliasesOf(pub i32);
 pub struct SubtreeOf(pub i32);
 
 impl Loader<CommitteeById> for RegistryLoader {
-    type Value = committee::Model;
+    type Value = Arc<committee::Model>;
     type Error = Arc<DbErr>;
 
     async fn load(
@@ -254,7 +254,7 @@ impl Loader<CommitteeById> for RegistryLoader {
 }
 
 impl Loader<CommitteeByCode> for RegistryLoader {
-    type Value = committee::Model;
+    type Value = Arc<committee::Model>;
     type Error = Arc<DbErr>;
 
     async fn load(
@@ -266,13 +266,13 @@ impl Loader<CommitteeByCode> for RegistryLoader {
         Ok(aliases_with_committees(&self.db, condition)
             .await?
             .into_iter()
-            .map(|(alias, committee)| (CommitteeByCode(alias.alias_key), committee))
+            .map(|(alias, committee)| (CommitteeByCode(alias.alias_key), Arc::new(committee)))
             .collect())
     }
 }
 
 impl Loader<SubcommitteesOf> for RegistryLoader {
-    type Value = Vec<committee::Model>;
+    type Value = Vec<Arc<committee::Model>>;
     type Error = Arc<DbErr>;
 
     async fn load(

@@ -298,7 +298,7 @@ pub async fn sql_page<E, T>(
     ctx: &async_graphql::Context<'_>,
     select: sea_orm::Select<E>,
     args: &PageArgs,
-    wrap: impl Fn(E::Model) -> T,
+    wrap: impl Fn(std::sync::Arc<E::Model>) -> T,
 ) -> AppResult<Connection<T>>
 where
     E: sea_orm::EntityTrait,
@@ -318,7 +318,7 @@ pub async fn keyed_sql_page<E, T>(
     select: sea_orm::Select<E>,
     after_keys: Option<sea_orm::Condition>,
     args: &PageArgs,
-    wrap: impl Fn(E::Model) -> T,
+    wrap: impl Fn(std::sync::Arc<E::Model>) -> T,
     keys_of: impl Fn(&T) -> Option<SortKeys>,
 ) -> AppResult<Connection<T>>
 where
@@ -359,7 +359,11 @@ where
     .await?;
     let total = total.map(|total| total as usize);
     let more_after = total.is_some_and(|total| window.offset + window.limit < total);
-    let rows = rows.into_iter().map(wrap).collect();
+    let rows = rows
+        .into_iter()
+        .map(std::sync::Arc::new)
+        .map(wrap)
+        .collect();
     Ok(Connection::from_keyed_window(
         rows,
         window,

@@ -18,7 +18,7 @@ use crate::error::AppResult;
 
 /// A person named in a report.
 #[derive(Clone, Debug)]
-pub struct Expert(pub expert::Model);
+pub struct Expert(pub Arc<expert::Model>);
 
 #[Object(cache_control(max_age = 300))]
 impl Expert {
@@ -106,7 +106,7 @@ pub struct ExpertById(pub i32);
 pub struct ExpertByKey(pub String);
 
 impl Loader<ExpertById> for RegistryLoader {
-    type Value = expert::Model;
+    type Value = Arc<expert::Model>;
     type Error = Arc<DbErr>;
 
     async fn load(&self, keys: &[ExpertById]) -> LoadResult<HashMap<ExpertById, Self::Value>> {
@@ -117,7 +117,7 @@ impl Loader<ExpertById> for RegistryLoader {
 }
 
 impl Loader<ExpertByKey> for RegistryLoader {
-    type Value = expert::Model;
+    type Value = Arc<expert::Model>;
     type Error = Arc<DbErr>;
 
     async fn load(&self, keys: &[ExpertByKey]) -> LoadResult<HashMap<ExpertByKey, Self::Value>> {

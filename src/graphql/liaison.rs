@@ -48,7 +48,7 @@ pub struct InternationalBody {
 
 /// A national body's relation with an international body.
 #[derive(Clone, Debug)]
-pub struct Liaison(pub liaison::Model);
+pub struct Liaison(pub Arc<liaison::Model>);
 
 #[Object(cache_control(max_age = 300))]
 impl Liaison {
@@ -160,7 +160,7 @@ pub struct LiaisonByKey(pub String);
 pub struct LiaisonsOf(pub Owner);
 
 impl Loader<LiaisonByKey> for RegistryLoader {
-    type Value = liaison::Model;
+    type Value = Arc<liaison::Model>;
     type Error = Arc<DbErr>;
 
     async fn load(&self, keys: &[LiaisonByKey]) -> LoadResult<HashMap<LiaisonByKey, Self::Value>> {
@@ -171,7 +171,7 @@ impl Loader<LiaisonByKey> for RegistryLoader {
 }
 
 impl Loader<LiaisonsOf> for RegistryLoader {
-    type Value = Vec<liaison::Model>;
+    type Value = Vec<Arc<liaison::Model>>;
     type Error = Arc<DbErr>;
 
     async fn load(&self, keys: &[LiaisonsOf]) -> LoadResult<HashMap<LiaisonsOf, Self::Value>> {

@@ -251,16 +251,17 @@ pub async fn rows_where<E>(
     db: &CountingConnection,
     condition: impl IntoCondition,
     order: E::Column,
-) -> LoadResult<Vec<E::Model>>
+) -> LoadResult<Vec<Arc<E::Model>>>
 where
     E: EntityTrait,
 {
-    E::find()
+    let rows = E::find()
         .filter(condition)
         .order_by_asc(order)
         .all(db)
         .await
-        .map_err(Arc::new)
+        .map_err(Arc::new)?;
+    Ok(rows.into_iter().map(Arc::new).collect())
 }
 
 /// Rows keyed one-to-one: `key_of` gives the key a row answers.

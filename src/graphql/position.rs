@@ -19,7 +19,7 @@ use crate::error::{AppError, AppResult};
 
 /// An expert's role in a committee, a working group or a body outside this registry.
 #[derive(Clone, Debug)]
-pub struct Position(pub position::Model);
+pub struct Position(pub Arc<position::Model>);
 
 #[Object(cache_control(max_age = 300))]
 impl Position {
@@ -80,7 +80,7 @@ pub enum PositionsOf {
 }
 
 impl Loader<PositionsOf> for RegistryLoader {
-    type Value = Vec<position::Model>;
+    type Value = Vec<Arc<position::Model>>;
     type Error = Arc<DbErr>;
 
     async fn load(&self, keys: &[PositionsOf]) -> LoadResult<HashMap<PositionsOf, Self::Value>> {

@@ -3,6 +3,7 @@
 use async_graphql::{Context, Object, Union};
 use entity::{committee, committee_alias, expert, standard, working_group};
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Func, Query};
+use std::sync::Arc;
 
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
@@ -109,22 +110,22 @@ impl SearchQuery {
         hits.extend(
             committees
                 .into_iter()
-                .map(|row| SearchHit::Committee(Committee(row))),
+                .map(|row| SearchHit::Committee(Committee(Arc::new(row)))),
         );
         hits.extend(
             groups
                 .into_iter()
-                .map(|row| SearchHit::WorkingGroup(WorkingGroup(row))),
+                .map(|row| SearchHit::WorkingGroup(WorkingGroup(Arc::new(row)))),
         );
         hits.extend(
             standards
                 .into_iter()
-                .map(|row| SearchHit::Standard(Standard(row))),
+                .map(|row| SearchHit::Standard(Standard(Arc::new(row)))),
         );
         hits.extend(
             experts
                 .into_iter()
-                .map(|row| SearchHit::Expert(Expert(row))),
+                .map(|row| SearchHit::Expert(Expert(Arc::new(row)))),
         );
         hits.truncate(limit);
         Ok(hits)

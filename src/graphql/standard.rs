@@ -74,7 +74,7 @@ pub enum EquivalenceDegree {
 
 /// A standard, a standard project or another standards document.
 #[derive(Clone, Debug)]
-pub struct Standard(pub standard::Model);
+pub struct Standard(pub Arc<standard::Model>);
 
 #[Object(cache_control(max_age = 300))]
 impl Standard {
@@ -261,7 +261,7 @@ pub struct StandardByCode(pub String);
 pub struct EquivalencesOf(pub i32);
 
 impl Loader<StandardById> for RegistryLoader {
-    type Value = standard::Model;
+    type Value = Arc<standard::Model>;
     type Error = Arc<DbErr>;
 
     async fn load(&self, keys: &[StandardById]) -> LoadResult<HashMap<StandardById, Self::Value>> {
@@ -273,7 +273,7 @@ impl Loader<StandardById> for RegistryLoader {
 }
 
 impl Loader<StandardByCode> for RegistryLoader {
-    type Value = standard::Model;
+    type Value = Arc<standard::Model>;
     type Error = Arc<DbErr>;
 
     async fn load(
@@ -288,7 +288,7 @@ impl Loader<StandardByCode> for RegistryLoader {
 }
 
 impl Loader<EquivalencesOf> for RegistryLoader {
-    type Value = Vec<standard_equivalence::Model>;
+    type Value = Vec<Arc<standard_equivalence::Model>>;
     type Error = Arc<DbErr>;
 
     async fn load(

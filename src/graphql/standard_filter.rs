@@ -497,7 +497,7 @@ pub struct StandardsOf {
 /// The rows a `StandardsOf` asked for and the length of the whole list.
 #[derive(Clone, Debug, Default)]
 pub struct OwnerPage {
-    rows: Vec<standard::Model>,
+    rows: Vec<Arc<standard::Model>>,
     total: usize,
 }
 
@@ -542,7 +542,7 @@ impl Loader<StandardsOf> for RegistryLoader {
                     for row in rows {
                         if let Some(page) = owner_of(&row).and_then(|owner| pages.get_mut(&owner)) {
                             page.total += 1;
-                            page.rows.push(row);
+                            page.rows.push(Arc::new(row));
                         }
                     }
                 }
@@ -560,7 +560,7 @@ impl Loader<StandardsOf> for RegistryLoader {
                         let total: i64 = result.try_get("", PAGE_TOTAL).map_err(Arc::new)?;
                         if let Some(page) = owner_of(&row).and_then(|owner| pages.get_mut(&owner)) {
                             page.total = total as usize;
-                            page.rows.push(row);
+                            page.rows.push(Arc::new(row));
                         }
                     }
                 }

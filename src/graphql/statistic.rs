@@ -14,7 +14,7 @@ use super::source::Source;
 
 /// A figure a report states about a body: members, standards published, projects under way.
 #[derive(Clone, Debug)]
-pub struct Statistic(pub statistic::Model);
+pub struct Statistic(pub Arc<statistic::Model>);
 
 #[Object(cache_control(max_age = 300))]
 impl Statistic {
@@ -50,7 +50,7 @@ impl Statistic {
 pub struct StatisticsOf(pub Owner);
 
 impl Loader<StatisticsOf> for RegistryLoader {
-    type Value = Vec<statistic::Model>;
+    type Value = Vec<Arc<statistic::Model>>;
     type Error = Arc<DbErr>;
 
     async fn load(&self, keys: &[StatisticsOf]) -> LoadResult<HashMap<StatisticsOf, Self::Value>> {

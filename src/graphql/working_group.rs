@@ -34,7 +34,7 @@ pub enum WorkingGroupKind {
 
 /// A working group or research group of a committee.
 #[derive(Clone, Debug)]
-pub struct WorkingGroup(pub working_group::Model);
+pub struct WorkingGroup(pub Arc<working_group::Model>);
 
 #[Object(cache_control(max_age = 300))]
 impl WorkingGroup {
@@ -208,7 +208,7 @@ pub struct WorkingGroupByCode(pub String);
 pub struct WorkingGroupsOf(pub i32);
 
 impl Loader<WorkingGroupById> for RegistryLoader {
-    type Value = working_group::Model;
+    type Value = Arc<working_group::Model>;
     type Error = Arc<DbErr>;
 
     async fn load(
@@ -224,7 +224,7 @@ impl Loader<WorkingGroupById> for RegistryLoader {
 }
 
 impl Loader<WorkingGroupByCode> for RegistryLoader {
-    type Value = working_group::Model;
+    type Value = Arc<working_group::Model>;
     type Error = Arc<DbErr>;
 
     async fn load(
@@ -242,14 +242,14 @@ impl Loader<WorkingGroupByCode> for RegistryLoader {
         Ok(rows
             .into_iter()
             .filter_map(|(alias, group)| {
-                group.map(|group| (WorkingGroupByCode(alias.alias_key), group))
+                group.map(|group| (WorkingGroupByCode(alias.alias_key), Arc::new(group)))
             })
             .collect())
     }
 }
 
 impl Loader<WorkingGroupsOf> for RegistryLoader {
-    type Value = Vec<working_group::Model>;
+    type Value = Vec<Arc<working_group::Model>>;
     type Error = Arc<DbErr>;
 
     async fn load(
