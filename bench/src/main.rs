@@ -434,6 +434,7 @@ async fn run_one(
     }
     let server = server.expect("the third start is kept");
     let (_, rss_idle) = server.memory()?;
+    let anon_peak = server.sample_anon_peak();
     eprintln!(
         "{tag} start to first answer: {startups:.0?} ms; idle RSS {} MiB",
         rss_idle / 1024
@@ -586,6 +587,7 @@ async fn run_one(
         import_s: import.as_secs_f64(),
         startup_ms: startups,
         vm_hwm_kib: hwm,
+        anon_peak_kib: anon_peak.load(std::sync::atomic::Ordering::Relaxed),
         vm_rss_idle_kib: rss_idle,
         vm_rss_end_kib: rss,
         baseline,

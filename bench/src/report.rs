@@ -31,8 +31,12 @@ pub struct Run {
     pub import_s: f64,
     /// Spawn to first answer, three starts on the imported database.
     pub startup_ms: Vec<f64>,
-    /// Peak resident memory of the server over the whole run.
+    /// Peak resident memory of the server over the whole run (VmHWM),
+    /// memory-mapped file pages included.
     pub vm_hwm_kib: u64,
+    /// Peak of its anonymous resident memory (heap, stacks), sampled 20 times a second.
+    #[serde(default)]
+    pub anon_peak_kib: u64,
     pub vm_rss_idle_kib: u64,
     pub vm_rss_end_kib: u64,
     /// `{ __typename }` over HTTP: the fixed cost of a request.
@@ -326,13 +330,13 @@ pub fn markdown(results: &Results) -> String {
     let _ = writeln!(md, "\n## Server\n");
     let _ = writeln!(
         md,
-        "| size | backend | dataset MB | database MB | import s | start to first answer ms (median of 3) | idle RSS MiB | peak RSS (VmHWM) MiB | Q6 rows / page reached | `{{ __typename }}` p50 ms at c=1, req/s at c=16 |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+        "| size | backend | dataset MB | database MB | import s | start to first answer ms (median of 3) | idle RSS MiB | peak heap (RssAnon) MiB | peak RSS (VmHWM) MiB | Q6 rows / page reached | `{{ __typename }}` p50 ms at c=1, req/s at c=16 |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
     );
     for run in &results.runs {
         let baseline = |c: usize| run.baseline.iter().find(|b| b.concurrency == c);
         let _ = writeln!(
             md,
-            "| {} | {} | {:.1} | {:.1} | {:.1} | {:.0} | {:.0} | {:.0} | {} / {} | {}, {} |",
+            "| {} | {} | {:.1} | {:.1} | {:.1} | {:.0} | {:.0} | {:.0} | {:.0} | {} / {} | {}, {} |",
             run.size,
             run.backend,
             run.dataset_bytes as f64 / 1e6,
@@ -340,6 +344,7 @@ pub fn markdown(results: &Results) -> String {
             run.import_s,
             median(&run.startup_ms),
             run.vm_rss_idle_kib as f64 / 1024.0,
+            run.anon_peak_kib as f64 / 1024.0,
             run.vm_hwm_kib as f64 / 1024.0,
             run.q6_total,
             run.q6_page,
