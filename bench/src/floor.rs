@@ -6,8 +6,9 @@
 //! like the server's loaders, but reads only the rows the answer shows: a
 //! nested page is cut per parent in SQL (`ROW_NUMBER() OVER (PARTITION BY
 //! ..)`), where the server reads every parent's whole child list and pages it
-//! in memory. Root pages use the server's `LIMIT`/`OFFSET`, so Q6's floor
-//! pays for its depth as the server does.
+//! in memory. Q6's deep page starts after its cursor's row by keyset, as the
+//! server's does: the floor looks that row's sort keys up once (by `OFFSET`,
+//! outside the measured statements' count) and keeps them.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -49,7 +50,8 @@ pub fn describe(shape: Shape) -> &'static str {
             "one IN (..) statement per type: standard by code_key, committee and group through their alias tables, expert and liaison by key"
         }
         Shape::Q6First | Shape::Q6 => {
-            "standard WHERE kind IN (..) AND year >= 2000 ORDER BY year DESC NULLS LAST, code, id LIMIT 21 OFFSET ?"
+            "standard WHERE kind IN (..) AND year >= 2000 [AND after the cursor's (year, code, id)] \
+             ORDER BY year DESC, code, id LIMIT 21"
         }
         Shape::Q7 => {
             "one statement: WITH RECURSIVE subtree (from the alias) SELECT COUNT(*) .. committee_id IN subtree AND status = ?"
@@ -199,21 +201,33 @@ pub async fn run(
         Shape::Q4 => lines = q4(db, backend, vars["text"].as_str().unwrap_or_default()).await?,
         Shape::Q5 => lines = q5(db, backend, &vars["representations"], summarize).await?,
         Shape::Q6First | Shape::Q6 => {
-            let rows = db
-                .query_all_raw(stmt(
-                    backend,
-                    "SELECT code, title, year, status FROM standard \
-                     WHERE kind IN (?, ?) AND year >= ? \
-                     ORDER BY year DESC NULLS LAST, code ASC, id ASC LIMIT ? OFFSET ?",
+            let (after, mut values) = match q6_keys(db, backend, variant.offset).await? {
+                // The server's keyset condition: a range on year an index
+                // starts from, then the rows past the cursor's.
+                Some((year, code, id)) => (
+                    "AND year <= ? AND (year < ? OR (year = ? AND code > ?) \
+                     OR (year = ? AND code = ? AND id > ?))",
                     vec![
-                        "NATIONAL".into(),
-                        "SECTOR".into(),
-                        2000.into(),
-                        (Q6_PAGE as i64 + 1).into(),
-                        (variant.offset as i64).into(),
+                        year.into(),
+                        year.into(),
+                        year.into(),
+                        code.clone().into(),
+                        year.into(),
+                        code.into(),
+                        id.into(),
                     ],
-                ))
-                .await?;
+                ),
+                None => ("", Vec::new()),
+            };
+            let mut params: Vec<Value> = vec!["NATIONAL".into(), "SECTOR".into(), 2000.into()];
+            params.append(&mut values);
+            params.push((Q6_PAGE as i64 + 1).into());
+            let sql = format!(
+                "SELECT code, title, year, status FROM standard \
+                 WHERE kind IN (?, ?) AND year >= ? {after} \
+                 ORDER BY year DESC, code ASC, id ASC LIMIT ?"
+            );
+            let rows = db.query_all_raw(stmt(backend, &sql, params)).await?;
             let mut page = Vec::with_capacity(rows.len());
             for row in &rows {
                 let s: (String, String, Option<i32>, String) =
@@ -272,6 +286,42 @@ async fn names(
 /// Q3's rows: (id, code, title, committee_id, working_group_id) and (id, code, name, committee_id).
 type StandardRow = (i32, String, String, Option<i32>, i32);
 type GroupRow = (i32, String, String, i32);
+
+/// A row's sort keys in Q6's order: year, code, id.
+type Q6Keys = (i32, String, i32);
+
+/// The sort keys of the row before Q6's page at `offset`, looked up once
+/// per offset; `None` for the first page.
+async fn q6_keys(
+    db: &DatabaseConnection,
+    backend: DbBackend,
+    offset: usize,
+) -> Result<Option<Q6Keys>, DbErr> {
+    static KEYS: std::sync::Mutex<Vec<(usize, Q6Keys)>> = std::sync::Mutex::new(Vec::new());
+    if offset == 0 {
+        return Ok(None);
+    }
+    if let Some((_, keys)) = KEYS.lock().unwrap().iter().find(|(at, _)| *at == offset) {
+        return Ok(Some(keys.clone()));
+    }
+    let row = db
+        .query_one_raw(stmt(
+            backend,
+            "SELECT year, code, id FROM standard WHERE kind IN (?, ?) AND year >= ? \
+             ORDER BY year DESC, code ASC, id ASC LIMIT 1 OFFSET ?",
+            vec![
+                "NATIONAL".into(),
+                "SECTOR".into(),
+                2000.into(),
+                (offset as i64 - 1).into(),
+            ],
+        ))
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound(format!("Q6's row {offset}")))?;
+    let keys: Q6Keys = (get(&row, 0)?, get(&row, 1)?, get(&row, 2)?);
+    KEYS.lock().unwrap().push((offset, keys.clone()));
+    Ok(Some(keys))
+}
 
 async fn q3(
     db: &DatabaseConnection,
