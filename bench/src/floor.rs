@@ -3,12 +3,11 @@
 //! and caches per connection), without GraphQL and without HTTP.
 //!
 //! Each floor runs the server's WHERE and ORDER BY, one statement per level
-//! like the server's loaders, but reads only the rows the answer shows: a
+//! like the server's loaders, and reads only the columns the answer shows: a
 //! nested page is cut per parent in SQL (`ROW_NUMBER() OVER (PARTITION BY
-//! ..)`), where the server reads every parent's whole child list and pages it
-//! in memory. Q6's deep page starts after its cursor's row by keyset, as the
-//! server's does: the floor looks that row's sort keys up once (by `OFFSET`,
-//! outside the measured statements' count) and keeps them.
+//! ..)`), as the server's loaders cut it. Q6's deep page starts after its
+//! cursor's row by keyset, as the server's does: the floor looks that row's
+//! sort keys up once (by `OFFSET`) and keeps them.
 
 use std::collections::{BTreeSet, HashMap};
 
