@@ -20,6 +20,11 @@ pub const DEFAULT_PAGE_SIZE: usize = 20;
 pub const DEFAULT_MAX_DEPTH: usize = 16;
 /// Most complex query accepted; connections count `first` times their selection.
 pub const DEFAULT_MAX_COMPLEXITY: usize = 300_000;
+/// The complexity all requests being executed may add up to: answers are
+/// built in memory, about 1 KB per unit (a page of 4,000 standards with
+/// their committees costs 32,841 and holds about 35 MB while it is built),
+/// so this bounds the memory of a burst of large queries near 1 GB.
+pub const DEFAULT_MAX_COMPLEXITY_IN_FLIGHT: usize = 1_000_000;
 /// Most operations in one batched request.
 pub const DEFAULT_MAX_BATCH: usize = 16;
 /// Connections in the database pool.
@@ -152,6 +157,10 @@ pub struct SchemaConfig {
     /// Most complex query accepted.
     #[arg(long, env = "REGISTRY_MAX_COMPLEXITY", default_value_t = DEFAULT_MAX_COMPLEXITY, global = true)]
     pub max_complexity: usize,
+    /// The complexity all requests being executed may add up to; a request over what is
+    /// left waits (within its time limit) for others to finish.
+    #[arg(long, env = "REGISTRY_MAX_COMPLEXITY_IN_FLIGHT", default_value_t = DEFAULT_MAX_COMPLEXITY_IN_FLIGHT, global = true)]
+    pub max_complexity_in_flight: usize,
     /// Most operations in one batched request.
     #[arg(long, env = "REGISTRY_MAX_BATCH", default_value_t = DEFAULT_MAX_BATCH, global = true)]
     pub max_batch: usize,
@@ -200,6 +209,7 @@ impl Default for SchemaConfig {
         Self {
             max_depth: DEFAULT_MAX_DEPTH,
             max_complexity: DEFAULT_MAX_COMPLEXITY,
+            max_complexity_in_flight: DEFAULT_MAX_COMPLEXITY_IN_FLIGHT,
             max_batch: DEFAULT_MAX_BATCH,
             max_aliases: DEFAULT_MAX_ALIASES,
             max_root_fields: DEFAULT_MAX_ROOT_FIELDS,

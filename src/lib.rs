@@ -15,4 +15,4 @@ pub mod telemetry;
 
 pub use config::{SchemaConfig, ServeConfig};
 pub use http::app;
-pub use schema::{RegistrySchema, build_schema, export_sdl};
+pub use schema::{RegistrySchema, build_schema, build_schema_with_admission, export_sdl};

@@ -8,6 +8,7 @@ use async_graphql::{
 use sea_orm::DatabaseConnection;
 
 use crate::config::SchemaConfig;
+use crate::graphql::admission::Admission;
 use crate::graphql::committee::CommitteeQuery;
 use crate::graphql::expert::ExpertQuery;
 use crate::graphql::liaison::LiaisonQuery;
@@ -47,6 +48,17 @@ fn builder(config: &SchemaConfig) -> SchemaBuilder<Query, EmptyMutation, EmptySu
 /// parsing, validation, execution and every resolved field), `RequestScope`
 /// (loaders, limits, cost, error codes) and automatic persisted queries.
 pub fn build_schema(db: DatabaseConnection, config: &SchemaConfig) -> RegistrySchema {
+    let admission = Admission::new(config.max_complexity_in_flight);
+    build_schema_with_admission(db, config, admission)
+}
+
+/// `build_schema`, with requests admitted from `admission`'s budget, which
+/// several schemas may share.
+pub fn build_schema_with_admission(
+    db: DatabaseConnection,
+    config: &SchemaConfig,
+    admission: Admission,
+) -> RegistrySchema {
     let mut schema = builder(config).extension(OperationsFactory {
         cache_max_age: config.cache_max_age,
     });
@@ -57,6 +69,7 @@ pub fn build_schema(db: DatabaseConnection, config: &SchemaConfig) -> RegistrySc
         .extension(RequestScopeFactory {
             db,
             config: config.clone(),
+            admission,
         })
         .extension(PersistedQueries::new(config.apq_cache_size))
         .data(config.clone())

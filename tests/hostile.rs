@@ -19,7 +19,8 @@ use http_body_util::BodyExt;
 use sea_orm::{ConnectionTrait, Statement, TransactionTrait};
 use serde_json::{Value, json};
 use standards_registry::config::DatabaseConfig;
-use standards_registry::{SchemaConfig, build_schema};
+use standards_registry::graphql::admission::Admission;
+use standards_registry::{SchemaConfig, build_schema, build_schema_with_admission};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tower::ServiceExt;
 
@@ -915,6 +916,41 @@ on_every_backend! {
         assert!(started.elapsed() < Duration::from_millis(4_000), "{:?}", started.elapsed());
         held.rollback().await.expect("rolled back");
         assert_still_serves(&app).await;
+    }
+
+    // A burst of large queries waits for the complexity budget instead of
+    // building every answer in memory at once; a request that cannot start
+    // within its time limit is stopped having run no statement, and gives
+    // its place back.
+    async fn requests_wait_for_the_complexity_budget(backend: Backend) {
+        let test_db = TestDb::with_dataset(backend).await;
+        let config = SchemaConfig {
+            request_timeout_ms: 300,
+            max_complexity_in_flight: 1_000,
+            ..SchemaConfig::default()
+        };
+        let admission = Admission::new(config.max_complexity_in_flight);
+        let schema = build_schema_with_admission(test_db.db.clone(), &config, admission.clone());
+        let app = standards_registry::app(schema, test_db.db.clone(), &config);
+        // Requests already running hold all but 10 units.
+        let running = admission.admit(990).await.expect("the budget");
+        let small = send(&app, post_query(STANDARD_QUERY)).await.json();
+        assert_eq!(small["data"], standard_data(), "complexity 5 fits: {small:#}");
+        assert_eq!(small["extensions"]["cost"]["complexity"], 5);
+
+        let large = "{ standards(first: 100) { nodes { code } } }";
+        let started = Instant::now();
+        let stopped = send(&app, post_query(large)).await.json();
+        assert_request_timeout(&stopped, 300);
+        assert_eq!(stopped["extensions"]["cost"]["sqlStatements"], 0, "{stopped:#}");
+        assert!(started.elapsed() >= Duration::from_millis(300), "{:?}", started.elapsed());
+        assert_eq!(admission.available(), 10, "the stopped request holds nothing");
+
+        drop(running);
+        let answered = send(&app, post_query(large)).await.json();
+        assert!(answered.get("errors").is_none(), "{answered:#}");
+        assert_eq!(answered["data"]["standards"]["nodes"].as_array().unwrap().len(), 100);
+        assert_eq!(admission.available(), 1_000, "every request gave its units back");
     }
 }
 

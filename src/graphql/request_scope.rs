@@ -1,8 +1,9 @@
 //! `RequestScope`: the schema extension that gives each request its own
 //! loaders, counting connection and level-by-level schedule (see
 //! `loader.rs`), enforces the limits async-graphql does not (aliases, root
-//! fields, run time), reports the request's cost in `extensions.cost`, and
-//! gives async-graphql's own errors a code.
+//! fields, run time), admits it by its complexity (see `admission.rs`),
+//! reports the request's cost in `extensions.cost`, and gives
+//! async-graphql's own errors a code.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -16,7 +17,9 @@ use async_graphql::{
     Request, Response, ServerError, ServerResult, ValidationResult, Value, Variables,
 };
 use sea_orm::DatabaseConnection;
+use tokio::sync::OwnedSemaphorePermit;
 
+use super::admission::Admission;
 use super::document_limits::{DocumentShape, Unexpandable, expanded_fields};
 use super::loader::{LevelSchedule, RegistryLoader};
 use crate::config::SchemaConfig;
@@ -27,6 +30,7 @@ use crate::error::code;
 pub struct RequestScopeFactory {
     pub db: DatabaseConnection,
     pub config: SchemaConfig,
+    pub admission: Admission,
 }
 
 impl ExtensionFactory for RequestScopeFactory {
@@ -36,6 +40,8 @@ impl ExtensionFactory for RequestScopeFactory {
             config: self.config.clone(),
             validation: Mutex::default(),
             schedule: LevelSchedule::new(),
+            admission: self.admission.clone(),
+            admitted: Mutex::default(),
         })
     }
 }
@@ -45,6 +51,9 @@ struct RequestScope {
     config: SchemaConfig,
     validation: Mutex<Option<ValidationResult>>,
     schedule: Arc<LevelSchedule>,
+    admission: Admission,
+    /// This request's share of the budget, held until its answer is built.
+    admitted: Mutex<Option<OwnedSemaphorePermit>>,
 }
 
 #[async_trait::async_trait]
@@ -65,6 +74,7 @@ impl Extension for RequestScope {
                     )])
                 }
             };
+        drop(self.admitted.lock().expect("admission lock").take());
         // Resolvers always set a code (see error.rs), and parsing and
         // validation set theirs below; an error still without one comes from
         // async-graphql checking the request: an operation name missing or
@@ -168,6 +178,13 @@ impl Extension for RequestScope {
         match next.run(ctx).await {
             Ok(result) => {
                 *self.validation.lock().expect("validation lock") = Some(result);
+                // Within the request's time limit, like the rest of it.
+                let permit = self
+                    .admission
+                    .admit(result.complexity)
+                    .await
+                    .map_err(|_| vec![ServerError::new("the server is shutting down", None)])?;
+                *self.admitted.lock().expect("admission lock") = Some(permit);
                 Ok(result)
             }
             Err(errors) => Err(errors
