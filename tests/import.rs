@@ -10,7 +10,7 @@ use entity::{
     committee, committee_alias, expert, liaison, position, standard, standard_equivalence,
     statistic, working_group, working_group_alias,
 };
-use sea_orm::{DatabaseConnection, EntityTrait};
+use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
 use serde_json::{Value, json};
 use standards_registry::dataset::{self, ImportError, ImportSummary};
 
@@ -322,6 +322,32 @@ on_every_backend! {
             .count();
         assert_eq!(changed, 1);
         assert_eq!(dump_after["standard"].len(), dump_before["standard"].len());
+    }
+
+    // A catalogue-sized file: replacing the positions of 33,000 experts
+    // deletes by 33,000 ids, past the 32,766 parameters SQLite takes in one
+    // statement (the benchmark's size L found it).
+    async fn an_import_past_the_parameter_limit_of_one_statement(backend: Backend) {
+        let test_db = TestDb::with_dataset(backend).await;
+        let file = dataset_json();
+        const EXPERTS: usize = 33_000;
+        let source = json!([{ "document": file["documents"][0]["id"], "section": null }]);
+        let experts: Vec<Value> = (0..EXPERTS)
+            .map(|i| json!({ "key": format!("expert-{i}"), "name": format!("Expert {i}"),
+                             "organization": null, "notes": null, "sources": source }))
+            .collect();
+        let positions: Vec<Value> = (0..EXPERTS)
+            .map(|i| json!({ "expert": format!("expert-{i}"), "role": "Member", "committee": "SAC/TC28",
+                             "workingGroup": null, "externalBody": null, "notes": null, "sources": source }))
+            .collect();
+        let large = json!({ "documents": file["documents"], "experts": experts, "positions": positions });
+        let summary = import_json(&test_db.db, &large).await.expect("the large file imports");
+        assert_eq!((summary.experts, summary.positions), (EXPERTS, EXPERTS));
+        // Again: now every one of those positions is replaced.
+        let summary = import_json(&test_db.db, &large).await.expect("and imports again");
+        assert_eq!(summary.positions, EXPERTS);
+        let count = position::Entity::find().count(&test_db.db).await.unwrap();
+        assert_eq!(count, EXPERTS as u64 + 3, "the dataset's 3 positions and the file's");
     }
 
     async fn an_import_summary_counts_the_records_of_its_file(backend: Backend) {

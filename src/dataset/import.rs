@@ -249,10 +249,12 @@ impl<'a> Import<'a> {
                 });
             }
         }
-        committee_alias::Entity::delete_many()
-            .filter(committee_alias::Column::CommitteeId.is_in(imported))
-            .exec(self.txn)
-            .await?;
+        delete_chunks::<committee_alias::Entity>(
+            self.txn,
+            committee_alias::Column::CommitteeId,
+            imported,
+        )
+        .await?;
         insert_chunks::<committee_alias::Entity>(self.txn, alias_rows).await?;
         Ok(ids)
     }
@@ -375,10 +377,12 @@ impl<'a> Import<'a> {
                 });
             }
         }
-        working_group_alias::Entity::delete_many()
-            .filter(working_group_alias::Column::WorkingGroupId.is_in(imported))
-            .exec(self.txn)
-            .await?;
+        delete_chunks::<working_group_alias::Entity>(
+            self.txn,
+            working_group_alias::Column::WorkingGroupId,
+            imported,
+        )
+        .await?;
         insert_chunks::<working_group_alias::Entity>(self.txn, rows).await?;
         Ok(())
     }
@@ -495,12 +499,12 @@ impl<'a> Import<'a> {
                 });
             }
         }
-        for chunk in listing.chunks(CHUNK) {
-            standard_equivalence::Entity::delete_many()
-                .filter(standard_equivalence::Column::StandardId.is_in(chunk.iter().copied()))
-                .exec(self.txn)
-                .await?;
-        }
+        delete_chunks::<standard_equivalence::Entity>(
+            self.txn,
+            standard_equivalence::Column::StandardId,
+            listing,
+        )
+        .await?;
         insert_chunks::<standard_equivalence::Entity>(self.txn, equivalences).await?;
         Ok(())
     }
@@ -597,10 +601,7 @@ impl<'a> Import<'a> {
                 sources: Set(self.sources(&name, &record.sources)?),
             });
         }
-        position::Entity::delete_many()
-            .filter(position::Column::ExpertId.is_in(holders))
-            .exec(self.txn)
-            .await?;
+        delete_chunks::<position::Entity>(self.txn, position::Column::ExpertId, holders).await?;
         let count = rows.len();
         insert_chunks::<position::Entity>(self.txn, rows).await?;
         Ok(count)
@@ -705,14 +706,19 @@ impl<'a> Import<'a> {
                 source_section: Set(source.section),
             });
         }
-        statistic::Entity::delete_many()
-            .filter(
-                sea_orm::Condition::any()
-                    .add(statistic::Column::CommitteeId.is_in(owner_committees))
-                    .add(statistic::Column::WorkingGroupId.is_in(owner_groups)),
-            )
-            .exec(self.txn)
-            .await?;
+        // The figures of every owner the file states figures for.
+        delete_chunks::<statistic::Entity>(
+            self.txn,
+            statistic::Column::CommitteeId,
+            owner_committees,
+        )
+        .await?;
+        delete_chunks::<statistic::Entity>(
+            self.txn,
+            statistic::Column::WorkingGroupId,
+            owner_groups,
+        )
+        .await?;
         let count = rows.len();
         insert_chunks::<statistic::Entity>(self.txn, rows).await?;
         Ok(count)
@@ -753,6 +759,27 @@ where
         .all(txn)
         .await?;
     Ok(rows.into_iter().collect())
+}
+
+/// Deletes the rows whose `column` is one of `ids`, `CHUNK` ids a statement:
+/// SQLite refuses a statement of more than 32,766 parameters, which a
+/// registry of a national catalogue's size exceeds.
+async fn delete_chunks<E>(
+    txn: &DatabaseTransaction,
+    column: E::Column,
+    ids: impl IntoIterator<Item = i32>,
+) -> Result<(), ImportError>
+where
+    E: EntityTrait,
+{
+    let ids: Vec<i32> = ids.into_iter().collect();
+    for chunk in ids.chunks(CHUNK) {
+        E::delete_many()
+            .filter(column.is_in(chunk.iter().copied()))
+            .exec(txn)
+            .await?;
+    }
+    Ok(())
 }
 
 async fn insert_chunks<E>(
