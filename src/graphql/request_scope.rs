@@ -183,7 +183,13 @@ impl Extension for RequestScope {
                     .admission
                     .admit(result.complexity)
                     .await
-                    .map_err(|_| vec![ServerError::new("the server is shutting down", None)])?;
+                    // Only a closed budget fails, and this one is never closed.
+                    .map_err(|_| {
+                        vec![with_code(
+                            ServerError::new("internal server error", None),
+                            code::INTERNAL_SERVER_ERROR,
+                        )]
+                    })?;
                 *self.admitted.lock().expect("admission lock") = Some(permit);
                 Ok(result)
             }
