@@ -196,29 +196,67 @@ fn dataset(size: &str, work: &Path) -> Result<(PathBuf, generate::Sample)> {
     }
 }
 
-/// A fresh, empty database of the backend for a size: its URL.
-async fn fresh_database(backend: &str, size: &str, cli: &Cli, work: &Path) -> Result<String> {
-    let name = format!("registry_bench_{}", size.to_ascii_lowercase());
+/// The database a size is measured on.
+fn bench_database(size: &str) -> String {
+    format!("registry_bench_{}", size.to_ascii_lowercase())
+}
+
+/// A fresh, empty database `name` of the backend (an SQLite file in `work`,
+/// or a database on `postgres_url`'s server): its URL.
+pub(crate) async fn fresh_database(
+    backend: &str,
+    name: &str,
+    postgres_url: &str,
+    work: &Path,
+) -> Result<String> {
     match backend {
         "sqlite" => {
-            let file = work.join(format!("{name}.db"));
-            for suffix in ["", "-wal", "-shm"] {
-                let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
-            }
-            Ok(format!("sqlite://{}?mode=rwc", file.display()))
+            remove_sqlite(name, work);
+            Ok(format!(
+                "sqlite://{}?mode=rwc",
+                work.join(format!("{name}.db")).display()
+            ))
         }
         "postgres" => {
-            let admin = Database::connect(&cli.postgres_url).await?;
-            admin
-                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                .await?;
+            drop_postgres(name, postgres_url).await?;
+            let admin = Database::connect(postgres_url).await?;
             admin
                 .execute_unprepared(&format!("CREATE DATABASE {name}"))
                 .await?;
             admin.close().await?;
-            Ok(postgres_url_for(&cli.postgres_url, &name))
+            Ok(postgres_url_for(postgres_url, name))
         }
         other => bail!("unknown backend `{other}`: sqlite or postgres"),
+    }
+}
+
+/// Removes what `fresh_database` made.
+pub(crate) async fn drop_database(
+    backend: &str,
+    name: &str,
+    postgres_url: &str,
+    work: &Path,
+) -> Result<()> {
+    if backend == "postgres" {
+        drop_postgres(name, postgres_url).await
+    } else {
+        remove_sqlite(name, work);
+        Ok(())
+    }
+}
+
+async fn drop_postgres(name: &str, postgres_url: &str) -> Result<()> {
+    let admin = Database::connect(postgres_url).await?;
+    admin
+        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .await?;
+    admin.close().await?;
+    Ok(())
+}
+
+fn remove_sqlite(name: &str, work: &Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(work.join(format!("{name}.db{suffix}")));
     }
 }
 
@@ -226,23 +264,6 @@ fn postgres_url_for(admin: &str, name: &str) -> String {
     let base = admin.split('?').next().unwrap_or(admin);
     let base = base.rsplit_once('/').map_or(base, |(server, _)| server);
     format!("{base}/{name}")
-}
-
-async fn drop_database(backend: &str, size: &str, cli: &Cli, work: &Path) -> Result<()> {
-    let name = format!("registry_bench_{}", size.to_ascii_lowercase());
-    if backend == "postgres" {
-        let admin = Database::connect(&cli.postgres_url).await?;
-        admin
-            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .await?;
-        admin.close().await?;
-    } else {
-        let file = work.join(format!("{name}.db"));
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
-        }
-    }
-    Ok(())
 }
 
 async fn database_bytes(db: &sea_orm::DatabaseConnection, url: &str) -> u64 {
@@ -367,7 +388,7 @@ async fn run(cli: Cli) -> Result<()> {
             )
             .await;
             if !cli.keep {
-                drop_database(&backend, &size, &cli, &work).await?;
+                drop_database(&backend, &bench_database(&size), &cli.postgres_url, &work).await?;
             }
             results.runs.push(run?);
             results.total_s = suite_start.elapsed().as_secs_f64();
@@ -407,7 +428,7 @@ async fn run_one(
         size.to_ascii_lowercase()
     ));
     let _ = std::fs::remove_file(&log);
-    let url = fresh_database(backend, size, cli, work).await?;
+    let url = fresh_database(backend, &bench_database(size), &cli.postgres_url, work).await?;
     let import = server::import(bin, &url, file, &log)?;
     eprintln!("{tag} imported in {import:.1?}");
 

@@ -18,7 +18,6 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use bytes::Bytes;
 use hdrhistogram::Histogram;
 use hyper::StatusCode;
-use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
 
 use crate::load::Client;
@@ -402,37 +401,10 @@ pub async fn run(args: Args) -> Result<()> {
     let work = root.join("target/registry-bench");
     std::fs::create_dir_all(&work)?;
     let bin = server::binary(&root, args.server_bin.clone(), !args.no_build)?;
-    let url = match args.backend.as_str() {
-        "postgres" => {
-            let admin = Database::connect(&args.postgres_url).await?;
-            admin
-                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"))
-                .await?;
-            admin
-                .execute_unprepared(&format!("CREATE DATABASE {DATABASE}"))
-                .await?;
-            admin.close().await?;
-            crate::postgres_url_for(&args.postgres_url, DATABASE)
-        }
-        _ => {
-            remove_sqlite(&work);
-            format!(
-                "sqlite://{}?mode=rwc",
-                work.join(format!("{DATABASE}.db")).display()
-            )
-        }
-    };
+    let url = crate::fresh_database(&args.backend, DATABASE, &args.postgres_url, &work).await?;
     let outcome = soak(&args, &bin, &work, &url).await;
     // The database goes whatever happened.
-    if args.backend == "postgres" {
-        let admin = Database::connect(&args.postgres_url).await?;
-        admin
-            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"))
-            .await?;
-        admin.close().await?;
-    } else {
-        remove_sqlite(&work);
-    }
+    crate::drop_database(&args.backend, DATABASE, &args.postgres_url, &work).await?;
     let problems = outcome?;
     if problems.is_empty() {
         println!("soak: PASS");
@@ -440,12 +412,6 @@ pub async fn run(args: Args) -> Result<()> {
     } else {
         println!("soak: FAIL ({})", problems.join("; "));
         bail!("soak failed: {}", problems.join("; "))
-    }
-}
-
-fn remove_sqlite(work: &Path) {
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(work.join(format!("{DATABASE}.db{suffix}")));
     }
 }
 
