@@ -30,20 +30,6 @@ use tower::ServiceExt;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_standards-registry");
 
-/// The ordinary request, and its exact data.
-const STANDARD_QUERY: &str = r#"{ standard(code: "GB/T 45993-2025") { code title status year } }"#;
-
-fn standard_data() -> Value {
-    json!({
-        "standard": {
-            "code": "GB/T 45993-2025",
-            "title": "Metaverse \u{2013} Reference architecture",
-            "status": "PUBLISHED",
-            "year": 2025
-        }
-    })
-}
-
 // ---------------------------------------------------------------------------
 // A TCP proxy between a pool and PostgreSQL that the test controls.
 

@@ -27,33 +27,6 @@ use tower::ServiceExt;
 /// How long any hostile request may take to be answered.
 const FAST: Duration = Duration::from_secs(5);
 
-/// The ordinary request sent after every attack, and its exact data.
-const STANDARD_QUERY: &str = r#"{ standard(code: "GB/T 45993-2025") { code title status year } }"#;
-
-fn standard_data() -> Value {
-    json!({
-        "standard": {
-            "code": "GB/T 45993-2025",
-            "title": "Metaverse \u{2013} Reference architecture",
-            "status": "PUBLISHED",
-            "year": 2025
-        }
-    })
-}
-
-/// The real router over `test_db`, configured by `config`.
-fn router_with(test_db: &TestDb, config: &SchemaConfig) -> Router {
-    standards_registry::app(
-        build_schema(test_db.db.clone(), config),
-        test_db.db.clone(),
-        config,
-    )
-}
-
-fn router(test_db: &TestDb) -> Router {
-    router_with(test_db, &SchemaConfig::default())
-}
-
 struct Answer {
     status: StatusCode,
     content_type: String,

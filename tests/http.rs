@@ -13,31 +13,9 @@ use standards_registry::config::DEFAULT_MAX_BODY_BYTES as MAX_BODY_BYTES;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tower::ServiceExt;
 
-/// The query most tests send, and the data it must answer.
-const STANDARD_QUERY: &str = r#"{ standard(code: "GB/T 45993-2025") { code title status year } }"#;
-
-fn standard_data() -> Value {
-    json!({
-        "standard": {
-            "code": "GB/T 45993-2025",
-            "title": "Metaverse \u{2013} Reference architecture",
-            "status": "PUBLISHED",
-            "year": 2025
-        }
-    })
-}
-
 /// The body every refused request carries: one error with a code, no data.
 fn refusal(message: &str, code: &str) -> Value {
     json!({ "errors": [{ "message": message, "extensions": { "code": code } }] })
-}
-
-fn router(test_db: &TestDb) -> Router {
-    standards_registry::app(
-        test_db.schema(),
-        test_db.db.clone(),
-        &SchemaConfig::default(),
-    )
 }
 
 async fn sqlite_app() -> (TestDb, Router) {

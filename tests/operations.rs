@@ -16,25 +16,13 @@ use clap::Parser;
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use standards_registry::config::{Cli, LogFormat};
-use standards_registry::{SchemaConfig, build_schema};
+use standards_registry::SchemaConfig;
 use tower::ServiceExt;
 
 const STANDARD_QUERY: &str = r#"{ standard(code: "GB/T 45993-2025") { code year } }"#;
 
 fn standard_data() -> Value {
     json!({ "standard": { "code": "GB/T 45993-2025", "year": 2025 } })
-}
-
-fn router_with(test_db: &TestDb, config: &SchemaConfig) -> Router {
-    standards_registry::app(
-        build_schema(test_db.db.clone(), config),
-        test_db.db.clone(),
-        config,
-    )
-}
-
-fn router(test_db: &TestDb) -> Router {
-    router_with(test_db, &SchemaConfig::default())
 }
 
 struct Answer {

@@ -8,8 +8,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_graphql::Request;
+use axum::Router;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
-use serde_json::Value;
+use serde_json::{Value, json};
 use standards_registry::config::DatabaseConfig;
 use standards_registry::{RegistrySchema, SchemaConfig, build_schema, dataset, db};
 
@@ -107,6 +108,35 @@ impl TestDb {
     pub fn schema(&self) -> RegistrySchema {
         build_schema(self.db.clone(), &SchemaConfig::default())
     }
+}
+
+/// The real router over `test_db`, configured by `config`.
+pub fn router_with(test_db: &TestDb, config: &SchemaConfig) -> Router {
+    standards_registry::app(
+        build_schema(test_db.db.clone(), config),
+        test_db.db.clone(),
+        config,
+    )
+}
+
+/// The real router over `test_db`, with the default settings.
+pub fn router(test_db: &TestDb) -> Router {
+    router_with(test_db, &SchemaConfig::default())
+}
+
+/// The ordinary request many tests send, and its exact data.
+pub const STANDARD_QUERY: &str =
+    r#"{ standard(code: "GB/T 45993-2025") { code title status year } }"#;
+
+pub fn standard_data() -> Value {
+    json!({
+        "standard": {
+            "code": "GB/T 45993-2025",
+            "title": "Metaverse \u{2013} Reference architecture",
+            "status": "PUBLISHED",
+            "year": 2025
+        }
+    })
 }
 
 impl Drop for TestDb {
