@@ -111,20 +111,6 @@ fn post_request(request: Value) -> Request<Body> {
     post(request.to_string())
 }
 
-/// Percent-encodes everything but RFC 3986's unreserved characters.
-fn url_encode(text: &str) -> String {
-    let mut out = String::new();
-    for byte in text.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                out.push(byte as char)
-            }
-            _ => out.push_str(&format!("%{byte:02X}")),
-        }
-    }
-    out
-}
-
 fn base64url(text: &str) -> String {
     URL_SAFE_NO_PAD.encode(text)
 }

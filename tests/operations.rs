@@ -15,8 +15,8 @@ use axum::http::{HeaderMap, Request, StatusCode, header};
 use clap::Parser;
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
-use standards_registry::config::{Cli, LogFormat};
 use standards_registry::SchemaConfig;
+use standards_registry::config::{Cli, LogFormat};
 use tower::ServiceExt;
 
 const STANDARD_QUERY: &str = r#"{ standard(code: "GB/T 45993-2025") { code year } }"#;
@@ -87,20 +87,6 @@ fn get(uri: &str) -> Request<Body> {
 
 fn get_query(query: &str) -> Request<Body> {
     get(&format!("/graphql?query={}", url_encode(query)))
-}
-
-/// Percent-encodes everything but RFC 3986's unreserved characters.
-fn url_encode(text: &str) -> String {
-    let mut out = String::new();
-    for byte in text.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                out.push(byte as char)
-            }
-            _ => out.push_str(&format!("%{byte:02X}")),
-        }
-    }
-    out
 }
 
 /// A GraphQL answer (HTTP 200) without errors, and its data.

@@ -251,3 +251,17 @@ macro_rules! on_every_backend {
         $(async fn $name($backend: Backend) $body)*
     };
 }
+
+/// Percent-encodes everything but RFC 3986's unreserved characters.
+pub fn url_encode(text: &str) -> String {
+    let mut out = String::new();
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                out.push(byte as char)
+            }
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
