@@ -1,6 +1,7 @@
 //! A national technical committee or one of its subcommittees.
 
 use sea_orm::entity::prelude::*;
+use serde::Deserialize;
 
 use crate::source::Sources;
 
@@ -13,8 +14,7 @@ pub struct Model {
     #[sea_orm(unique)]
     pub code: String,
     pub name: String,
-    /// `TECHNICAL_COMMITTEE` or `SUBCOMMITTEE`.
-    pub kind: String,
+    pub kind: CommitteeKind,
     pub parent_id: Option<i32>,
     pub founded: Option<i32>,
     pub scope: Option<String>,
@@ -29,3 +29,16 @@ pub enum Relation {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// A technical committee or one of its subcommittees; stored as its name.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Deserialize)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "SCREAMING_SNAKE_CASE"
+)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum CommitteeKind {
+    TechnicalCommittee,
+    Subcommittee,
+}

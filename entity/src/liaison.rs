@@ -1,6 +1,7 @@
 //! A national body's relation with an international body: mirror, leadership, participation.
 
 use sea_orm::entity::prelude::*;
+use serde::Deserialize;
 
 use crate::source::Sources;
 
@@ -12,7 +13,7 @@ pub struct Model {
     /// Stable slug from the dataset; the public id is derived from it.
     #[sea_orm(unique)]
     pub key: String,
-    pub kind: String,
+    pub kind: LiaisonKind,
     pub committee_id: Option<i32>,
     pub working_group_id: Option<i32>,
     /// The international body as it spells itself, e.g. `ISO/IEC JTC 1/SC 42`.
@@ -39,3 +40,21 @@ pub enum Relation {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// What the relation is; stored as its name (`MIRROR`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Deserialize)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "SCREAMING_SNAKE_CASE"
+)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum LiaisonKind {
+    Mirror,
+    Liaison,
+    Convenorship,
+    Secretariat,
+    Chair,
+    Participation,
+    Other,
+}

@@ -1,6 +1,7 @@
 //! A standard, a standard project or another standards document.
 
 use sea_orm::entity::prelude::*;
+use serde::Deserialize;
 
 use crate::source::Sources;
 
@@ -18,8 +19,8 @@ pub struct Model {
     /// False where the reports give no code and `code` is a derived slug.
     pub code_assigned: bool,
     pub title: String,
-    pub kind: String,
-    pub status: String,
+    pub kind: StandardKind,
+    pub status: StandardStatus,
     pub year: Option<i32>,
     pub committee_id: Option<i32>,
     pub working_group_id: Option<i32>,
@@ -44,3 +45,39 @@ pub enum Relation {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// What sort of document a standard is; stored as its name (`NATIONAL`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Deserialize)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "SCREAMING_SNAKE_CASE"
+)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum StandardKind {
+    National,
+    NationalGuideline,
+    Sector,
+    Association,
+    International,
+    Ieee,
+    Other,
+}
+
+/// Where a standard is in its life; stored as its name (`PUBLISHED`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Deserialize)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "SCREAMING_SNAKE_CASE"
+)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum StandardStatus {
+    Published,
+    UnderDevelopment,
+    ApprovedProject,
+    Planned,
+    PreResearch,
+    Draft,
+    Withdrawn,
+}

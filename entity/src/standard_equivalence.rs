@@ -2,6 +2,7 @@
 //! Stored once; the service reads it from both ends.
 
 use sea_orm::entity::prelude::*;
+use serde::Deserialize;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "standard_equivalence")]
@@ -10,8 +11,7 @@ pub struct Model {
     pub id: i32,
     pub standard_id: i32,
     pub equivalent_id: i32,
-    /// `IDT`, `MOD` or `NEQ`.
-    pub degree: String,
+    pub degree: EquivalenceDegree,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -33,3 +33,17 @@ pub enum Relation {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// How closely one standard corresponds to another (GB/T 20000.2): `IDT`, `MOD` or `NEQ`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Deserialize)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "SCREAMING_SNAKE_CASE"
+)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum EquivalenceDegree {
+    Idt,
+    Mod,
+    Neq,
+}

@@ -1,6 +1,7 @@
 //! A working group or research group of a committee.
 
 use sea_orm::entity::prelude::*;
+use serde::Deserialize;
 
 use crate::source::Sources;
 
@@ -13,8 +14,7 @@ pub struct Model {
     #[sea_orm(unique)]
     pub code: String,
     pub committee_id: i32,
-    /// `WORKING_GROUP` or `RESEARCH_GROUP`.
-    pub kind: String,
+    pub kind: WorkingGroupKind,
     pub name: String,
     pub established: Option<i32>,
     pub focus: Option<String>,
@@ -33,3 +33,16 @@ pub enum Relation {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// A working group or a research group; stored as its name.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Deserialize)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "SCREAMING_SNAKE_CASE"
+)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum WorkingGroupKind {
+    WorkingGroup,
+    ResearchGroup,
+}

@@ -3,10 +3,11 @@
 
 use serde::Deserialize;
 
-use crate::graphql::committee::CommitteeKind;
-use crate::graphql::liaison::LiaisonKind;
-use crate::graphql::standard::{EquivalenceDegree, StandardKind, StandardStatus};
-use crate::graphql::working_group::WorkingGroupKind;
+use entity::committee::CommitteeKind;
+use entity::liaison::LiaisonKind;
+use entity::standard::{StandardKind, StandardStatus};
+use entity::standard_equivalence::EquivalenceDegree;
+use entity::working_group::WorkingGroupKind;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]

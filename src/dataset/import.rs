@@ -23,7 +23,6 @@ use sea_orm::{
 use super::ImportError;
 use super::format::{Dataset, SourceRecord};
 use crate::codes::{canonical, lookup_key, slug};
-use crate::graphql::enum_name;
 
 /// Rows per INSERT: well under SQLite's and PostgreSQL's bind-parameter limits.
 const CHUNK: usize = 500;
@@ -196,7 +195,7 @@ impl<'a> Import<'a> {
                 id: NotSet,
                 code: Set(code.clone()),
                 name: Set(record.name.clone()),
-                kind: Set(enum_name(record.kind).to_owned()),
+                kind: Set(record.kind),
                 parent_id: Set(parent_id),
                 founded: Set(record.founded),
                 scope: Set(record.scope.clone()),
@@ -292,7 +291,7 @@ impl<'a> Import<'a> {
                 id: NotSet,
                 code: Set(code),
                 committee_id: Set(committee_id),
-                kind: Set(enum_name(record.kind).to_owned()),
+                kind: Set(record.kind),
                 name: Set(record.name.clone()),
                 established: Set(record.established),
                 focus: Set(record.focus.clone()),
@@ -446,8 +445,8 @@ impl<'a> Import<'a> {
                 code: Set(code),
                 code_assigned: Set(record.code.is_some()),
                 title: Set(record.title.clone()),
-                kind: Set(enum_name(record.kind).to_owned()),
-                status: Set(enum_name(record.status).to_owned()),
+                kind: Set(record.kind),
+                status: Set(record.status),
                 year: Set(record.year),
                 committee_id: Set(committee_id),
                 working_group_id: Set(working_group_id),
@@ -495,7 +494,7 @@ impl<'a> Import<'a> {
                     id: NotSet,
                     standard_id: Set(id),
                     equivalent_id: Set(other),
-                    degree: Set(enum_name(equivalence.degree).to_owned()),
+                    degree: Set(equivalence.degree),
                 });
             }
         }
@@ -631,7 +630,7 @@ impl<'a> Import<'a> {
             rows.push(liaison::ActiveModel {
                 id: NotSet,
                 key: Set(record.key.clone()),
-                kind: Set(enum_name(record.kind).to_owned()),
+                kind: Set(record.kind),
                 committee_id: Set(reference(&name, "committee", committees, committee)?),
                 working_group_id: Set(reference(&name, "workingGroup", groups, group)?),
                 counterpart: Set(record.counterpart.clone()),

@@ -8,13 +8,11 @@ use async_graphql::dataloader::Loader;
 use async_graphql::{Context, Enum, ID, Object};
 use entity::{committee, committee_alias};
 use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
-use serde::Deserialize;
 
 use super::connection::{Connection, PageArgs, sql_page};
 use super::id::{NodeType, encode};
 use super::liaison::{Liaison, LiaisonsOf};
 use super::loader::{LoadResult, Owner, RegistryLoader, group_by, index_by, loaders, rows_where};
-use super::parse_enum;
 use super::position::{Position, PositionsOf};
 use super::source::{Source, sources};
 use super::standard::Standard;
@@ -25,8 +23,8 @@ use crate::codes::lookup_key;
 use crate::error::AppResult;
 
 /// Whether a committee is a technical committee or one of its subcommittees.
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Hash, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[graphql(remote = "entity::committee::CommitteeKind")]
 pub enum CommitteeKind {
     TechnicalCommittee,
     Subcommittee,
@@ -60,8 +58,8 @@ impl Committee {
         &self.0.name
     }
 
-    async fn kind(&self) -> AppResult<CommitteeKind> {
-        parse_enum(&self.0.kind)
+    async fn kind(&self) -> CommitteeKind {
+        self.0.kind.into()
     }
 
     /// Year founded, where a report states it.

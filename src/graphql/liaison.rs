@@ -8,7 +8,6 @@ use async_graphql::dataloader::Loader;
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use entity::liaison;
 use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
-use serde::Deserialize;
 
 use super::committee::{Committee, CommitteeById};
 use super::connection::{Connection, PageArgs, sql_page};
@@ -16,12 +15,11 @@ use super::id::{NodeType, decode_as, encode};
 use super::loader::{LoadResult, Owner, RegistryLoader, group_by, index_by, loaders, rows_where};
 use super::source::{Source, sources};
 use super::working_group::{WorkingGroup, WorkingGroupById};
-use super::{enum_name, parse_enum};
 use crate::error::AppResult;
 
 /// What the relation is.
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Hash, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[graphql(remote = "entity::liaison::LiaisonKind")]
 pub enum LiaisonKind {
     /// The national body mirrors the international one.
     Mirror,
@@ -57,8 +55,8 @@ impl Liaison {
         encode(NodeType::Liaison, &self.0.key)
     }
 
-    async fn kind(&self) -> AppResult<LiaisonKind> {
-        parse_enum(&self.0.kind)
+    async fn kind(&self) -> LiaisonKind {
+        self.0.kind.into()
     }
 
     /// The national committee holding the relation.
@@ -130,7 +128,10 @@ impl LiaisonQuery {
             .order_by_asc(liaison::Column::Counterpart)
             .order_by_asc(liaison::Column::Key);
         if let Some(kinds) = kind {
-            select = select.filter(liaison::Column::Kind.is_in(kinds.into_iter().map(enum_name)));
+            select = select.filter(
+                liaison::Column::Kind
+                    .is_in(kinds.into_iter().map(entity::liaison::LiaisonKind::from)),
+            );
         }
         sql_page(ctx, select, &PageArgs::forward(first, after), Liaison).await
     }

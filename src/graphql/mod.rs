@@ -21,25 +21,3 @@ pub mod standard;
 pub mod standard_filter;
 pub mod statistic;
 pub mod working_group;
-
-use async_graphql::resolver_utils::EnumType;
-
-use crate::error::{AppError, AppResult};
-
-/// A GraphQL enum value from its stored name (the same as its GraphQL name).
-pub(crate) fn parse_enum<T: EnumType>(stored: &str) -> AppResult<T> {
-    T::items()
-        .iter()
-        .find(|item| item.name == stored)
-        .map(|item| item.value)
-        .ok_or_else(|| AppError::Corrupt(format!("unknown enum value `{stored}` in the database")))
-}
-
-/// The stored name of a GraphQL enum value.
-pub(crate) fn enum_name<T: EnumType>(value: T) -> &'static str {
-    T::items()
-        .iter()
-        .find(|item| item.value == value)
-        .map(|item| item.name)
-        .expect("every value is an item")
-}

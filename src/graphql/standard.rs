@@ -9,13 +9,11 @@ use async_graphql::{Context, Enum, ID, Object};
 use entity::{standard, standard_equivalence};
 use sea_orm::sea_query::Condition;
 use sea_orm::{ColumnTrait, DbErr};
-use serde::Deserialize;
 
 use super::committee::{Committee, CommitteeById};
 use super::connection::{Connection, PageArgs};
 use super::id::{NodeType, encode};
 use super::loader::{LoadResult, RegistryLoader, group_by, index_by, loaders, rows_where};
-use super::parse_enum;
 use super::source::{Source, sources};
 use super::standard_filter::{StandardFilter, StandardOrder, resolve_filter, standards_page};
 use super::working_group::{WorkingGroup, WorkingGroupById};
@@ -23,8 +21,8 @@ use crate::codes::lookup_key;
 use crate::error::AppResult;
 
 /// What sort of document a standard is.
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Hash, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[graphql(remote = "entity::standard::StandardKind")]
 pub enum StandardKind {
     /// A national standard (GB/T).
     National,
@@ -43,8 +41,8 @@ pub enum StandardKind {
 }
 
 /// Where a standard is in its life.
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Hash, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[graphql(remote = "entity::standard::StandardStatus")]
 pub enum StandardStatus {
     Published,
     UnderDevelopment,
@@ -56,19 +54,17 @@ pub enum StandardStatus {
 }
 
 /// How closely one standard corresponds to another (GB/T 20000.2).
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Hash, Deserialize)]
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[graphql(remote = "entity::standard_equivalence::EquivalenceDegree")]
 pub enum EquivalenceDegree {
     /// Identical.
     #[graphql(name = "IDT")]
-    #[serde(rename = "IDT")]
     Idt,
     /// Modified.
     #[graphql(name = "MOD")]
-    #[serde(rename = "MOD")]
     Mod,
     /// Not equivalent: related, with technical differences.
     #[graphql(name = "NEQ")]
-    #[serde(rename = "NEQ")]
     Neq,
 }
 
@@ -97,12 +93,12 @@ impl Standard {
         &self.0.title
     }
 
-    async fn kind(&self) -> AppResult<StandardKind> {
-        parse_enum(&self.0.kind)
+    async fn kind(&self) -> StandardKind {
+        self.0.kind.into()
     }
 
-    async fn status(&self) -> AppResult<StandardStatus> {
-        parse_enum(&self.0.status)
+    async fn status(&self) -> StandardStatus {
+        self.0.status.into()
     }
 
     /// Year of publication, where known.
@@ -138,19 +134,20 @@ impl Standard {
             .load_one(EquivalencesOf(self.0.id))
             .await?
             .unwrap_or_default();
-        rows.into_iter()
+        Ok(rows
+            .into_iter()
             .map(|row| {
                 let other = if row.standard_id == self.0.id {
                     row.equivalent_id
                 } else {
                     row.standard_id
                 };
-                Ok(Equivalence {
-                    degree: parse_enum(&row.degree)?,
+                Equivalence {
+                    degree: row.degree.into(),
                     other,
-                })
+                }
             })
-            .collect()
+            .collect())
     }
 
     /// Where the reports state this standard.

@@ -21,13 +21,13 @@ use super::committee::{SubtreeOf, committee_by_code};
 use super::connection::{
     Connection, PageArgs, SortKeys, Window, decode_keyed_cursor, keyed_sql_page,
 };
-use super::enum_name;
 use super::loader::{LoadResult, Owner, RegistryLoader, loaders};
 use super::standard::{Standard, StandardKind, StandardStatus};
 use super::working_group::working_group_by_code;
 use crate::codes::lookup_key;
 use crate::config::SchemaConfig;
 use crate::error::{AppError, AppResult};
+use entity::standard::{StandardKind as StoredKind, StandardStatus as StoredStatus};
 
 /// Which standards a list holds. Every condition given must hold.
 #[derive(InputObject, Clone, Debug, Default)]
@@ -76,8 +76,8 @@ pub struct StandardOrder {
 /// `StandardsOf` key that parents of one list share, so they batch together.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct ResolvedFilter {
-    statuses: Vec<&'static str>,
-    kinds: Vec<&'static str>,
+    statuses: Vec<StoredStatus>,
+    kinds: Vec<StoredKind>,
     /// Committees whose standards qualify; `Some(empty)` for an unknown code.
     committees: Option<Vec<i32>>,
     /// The working group whose standards qualify; `Some(None)` for an unknown code.
@@ -101,13 +101,13 @@ pub async fn resolve_filter(
             .status
             .unwrap_or_default()
             .into_iter()
-            .map(enum_name)
+            .map(StoredStatus::from)
             .collect(),
         kinds: filter
             .kind
             .unwrap_or_default()
             .into_iter()
-            .map(enum_name)
+            .map(StoredKind::from)
             .collect(),
         year_from: filter.year_from,
         year_to: filter.year_to,
@@ -358,7 +358,7 @@ impl ResolvedFilter {
                 StandardOrderField::Code => values.push(Json::from(row.code.clone())),
                 StandardOrderField::Title => values.push(Json::from(row.title.clone())),
                 StandardOrderField::Year => values.push(row.year.map_or(Json::Null, Json::from)),
-                StandardOrderField::Status => values.push(Json::from(status_rank(&row.status))),
+                StandardOrderField::Status => values.push(Json::from(status_rank(row.status))),
             }
         }
         values.push(Json::from(row.id));
@@ -432,10 +432,10 @@ fn sql_value(value: &serde_json::Value) -> Option<Option<sea_orm::Value>> {
 }
 
 /// The rank `lifecycle_rank()` gives a stored status.
-fn status_rank(status: &str) -> i32 {
+fn status_rank(status: StoredStatus) -> i32 {
     LIFECYCLE
         .iter()
-        .position(|s| enum_name(*s) == status)
+        .position(|s| *s == status)
         .unwrap_or(LIFECYCLE.len()) as i32
 }
 
@@ -466,22 +466,22 @@ const PAGE_TOTAL: &str = "page_total";
 
 /// A status's place in a standard's life, for ordering by status.
 fn lifecycle_rank() -> Expr {
-    let mut case = Expr::case(standard::Column::Status.eq(enum_name(LIFECYCLE[0])), 0);
+    let mut case = Expr::case(standard::Column::Status.eq(LIFECYCLE[0]), 0);
     for (rank, status) in LIFECYCLE.iter().enumerate().skip(1) {
-        case = case.case(standard::Column::Status.eq(enum_name(*status)), rank as i32);
+        case = case.case(standard::Column::Status.eq(*status), rank as i32);
     }
     case.finally(LIFECYCLE.len() as i32).into()
 }
 
 /// The statuses in the order of a standard's life.
-const LIFECYCLE: [StandardStatus; 7] = [
-    StandardStatus::Published,
-    StandardStatus::ApprovedProject,
-    StandardStatus::UnderDevelopment,
-    StandardStatus::Draft,
-    StandardStatus::PreResearch,
-    StandardStatus::Planned,
-    StandardStatus::Withdrawn,
+const LIFECYCLE: [StoredStatus; 7] = [
+    StoredStatus::Published,
+    StoredStatus::ApprovedProject,
+    StoredStatus::UnderDevelopment,
+    StoredStatus::Draft,
+    StoredStatus::PreResearch,
+    StoredStatus::Planned,
+    StoredStatus::Withdrawn,
 ];
 
 /// A page of the standards of one committee or working group under one

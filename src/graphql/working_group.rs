@@ -8,14 +8,12 @@ use async_graphql::dataloader::Loader;
 use async_graphql::{Context, Enum, ID, Object};
 use entity::{working_group, working_group_alias};
 use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
-use serde::Deserialize;
 
 use super::committee::{Committee, CommitteeById, SubtreeOf, committee_by_code};
 use super::connection::{Connection, PageArgs, sql_page};
 use super::id::{NodeType, encode};
 use super::liaison::{Liaison, LiaisonsOf};
 use super::loader::{LoadResult, Owner, RegistryLoader, group_by, index_by, loaders, rows_where};
-use super::parse_enum;
 use super::position::{Position, PositionsOf};
 use super::source::{Source, sources};
 use super::standard::Standard;
@@ -25,8 +23,8 @@ use crate::codes::lookup_key;
 use crate::error::{AppError, AppResult};
 
 /// What kind of group it is.
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Hash, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[graphql(remote = "entity::working_group::WorkingGroupKind")]
 pub enum WorkingGroupKind {
     WorkingGroup,
     ResearchGroup,
@@ -53,8 +51,8 @@ impl WorkingGroup {
     }
 
     /// Working group or research group.
-    async fn kind(&self) -> AppResult<WorkingGroupKind> {
-        parse_enum(&self.0.kind)
+    async fn kind(&self) -> WorkingGroupKind {
+        self.0.kind.into()
     }
 
     /// The committee the group belongs to.
