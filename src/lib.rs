@@ -6,6 +6,7 @@ pub mod config;
 pub mod dataset;
 pub mod db;
 pub mod error;
+pub mod execution;
 pub mod graphql;
 pub mod http;
 pub mod metrics;

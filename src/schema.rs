@@ -3,22 +3,21 @@
 
 use async_graphql::extensions::Tracing;
 use async_graphql::{
-    EmptyMutation, EmptySubscription, MergedObject, SDLExportOptions, Schema, SchemaBuilder,
+    EmptyMutation, EmptySubscription, MergedObject, SDLExportOptions, SchemaBuilder,
 };
 use sea_orm::DatabaseConnection;
 
 use crate::config::SchemaConfig;
-use crate::graphql::admission::Admission;
+use crate::execution::admission::Admission;
 use crate::graphql::committee::CommitteeQuery;
 use crate::graphql::expert::ExpertQuery;
 use crate::graphql::liaison::LiaisonQuery;
 use crate::graphql::node::NodeQuery;
-use crate::graphql::operations::OperationsFactory;
-use crate::graphql::persisted_queries::PersistedQueries;
-use crate::graphql::request_scope::RequestScopeFactory;
 use crate::graphql::search::SearchQuery;
 use crate::graphql::standard::StandardQuery;
 use crate::graphql::working_group::WorkingGroupQuery;
+
+pub use crate::execution::RegistrySchema;
 
 /// Every root field, gathered from the type modules.
 #[derive(MergedObject, Default)]
@@ -32,7 +31,8 @@ pub struct Query(
     SearchQuery,
 );
 
-pub type RegistrySchema = Schema<Query, EmptyMutation, EmptySubscription>;
+/// async-graphql's schema of the registry's types.
+pub type Schema = async_graphql::Schema<Query, EmptyMutation, EmptySubscription>;
 
 /// The schema's types, limits and federation, without a database.
 fn builder(config: &SchemaConfig) -> SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
@@ -42,11 +42,8 @@ fn builder(config: &SchemaConfig) -> SchemaBuilder<Query, EmptyMutation, EmptySu
         .limit_complexity(config.max_complexity)
 }
 
-/// The schema serving `db`. Its extensions, outermost first: `Operations`
-/// (the operation's span, metrics and cache-hint cap, seeing the final
-/// answer), with `resolver_spans` async-graphql's `Tracing` (spans for
-/// parsing, validation, execution and every resolved field), `RequestScope`
-/// (loaders, limits, cost, error codes) and automatic persisted queries.
+/// The registry's GraphQL service over `db` (see `execution/mod.rs` for
+/// what runs around each request).
 pub fn build_schema(db: DatabaseConnection, config: &SchemaConfig) -> RegistrySchema {
     let admission = Admission::new(config.max_complexity_in_flight);
     build_schema_with_admission(db, config, admission)
@@ -59,21 +56,14 @@ pub fn build_schema_with_admission(
     config: &SchemaConfig,
     admission: Admission,
 ) -> RegistrySchema {
-    let mut schema = builder(config).extension(OperationsFactory {
-        cache_max_age: config.cache_max_age,
-    });
+    let mut schema = builder(config);
+    // Opt-in: a span for every field, which puts async-graphql on its slow
+    // path for every field (see `execution/mod.rs`).
     if config.resolver_spans {
         schema = schema.extension(Tracing);
     }
-    schema
-        .extension(RequestScopeFactory {
-            db,
-            config: config.clone(),
-            admission,
-        })
-        .extension(PersistedQueries::new(config.apq_cache_size))
-        .data(config.clone())
-        .finish()
+    let schema = schema.data(config.clone()).finish();
+    RegistrySchema::new(schema, db, config, admission)
 }
 
 /// The SDL a federation gateway composes: what `schema.graphql` holds.

@@ -1,20 +1,14 @@
 //! The GraphQL schema: one module per type, each with its root fields, its
 //! federation entity resolver and the loaders that feed it.
 
-pub mod admission;
 pub mod committee;
 pub mod connection;
-pub mod document_limits;
-
 pub mod expert;
 pub mod id;
 pub mod liaison;
 pub mod loader;
 pub mod node;
-pub mod operations;
-pub mod persisted_queries;
 pub mod position;
-pub mod request_scope;
 pub mod search;
 pub mod source;
 pub mod standard;

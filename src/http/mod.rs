@@ -253,7 +253,7 @@ async fn graphql(State(state): State<AppState>, request: axum::extract::Request)
         Ok(batch) => batch.data(state.metrics.clone()),
         Err(refusal) => return refusal.into_response(media_type),
     };
-    let mut response = response::execute(&state.schema, batch, media_type).await;
+    let mut response = response::execute(&state.schema, batch, media_type, is_get).await;
     let cacheable = is_get && response.status() == StatusCode::OK;
     let headers = response.headers_mut();
     if !cacheable {

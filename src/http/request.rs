@@ -2,8 +2,7 @@
 //! batch) or a GET's query string, within the configured limits, and the
 //! checks GraphQL over HTTP asks for before execution.
 
-use async_graphql::parser::types::{BaseType, OperationType, Type};
-use async_graphql::{BatchRequest, Request, ServerError};
+use async_graphql::{BatchRequest, Request};
 use axum::extract::Query;
 use axum::http::{HeaderMap, StatusCode, header};
 use serde::Deserialize;
@@ -153,15 +152,8 @@ pub(super) fn read_get(request: &axum::extract::Request) -> Result<BatchRequest,
             fields.insert(name.into(), value);
         }
     }
-    let graphql_request = graphql_request(fields)?;
-    if !is_query(&graphql_request) {
-        // GET must be safe: only queries run over it (GraphQL over HTTP).
-        return Err(Refusal::method_not_allowed(
-            "only queries may be sent with GET; use POST",
-            "POST",
-        ));
-    }
-    Ok(BatchRequest::Single(graphql_request))
+    // GET must be safe: the executor runs only queries from it (GraphQL over HTTP).
+    Ok(BatchRequest::Single(graphql_request(fields)?))
 }
 
 /// Whether every `%XX` escape of a query string, decoded, is UTF-8.
@@ -192,7 +184,7 @@ fn percent_decodes_to_utf8(query: &str) -> bool {
 /// One GraphQL request from its JSON fields: `query` a string, and
 /// `operationName`, `variables` and `extensions` each absent, null or of its
 /// type. An automatic persisted query (`extensions.persistedQuery`) may leave
-/// `query` out: the schema's `PersistedQueries` extension finds it by its hash.
+/// `query` out: the executor's persisted queries find it by its hash.
 fn graphql_request(mut fields: Map<String, Value>) -> Result<Request, Refusal> {
     let persisted = matches!(
         fields.get("extensions"),
@@ -223,88 +215,4 @@ fn graphql_request(mut fields: Map<String, Value>) -> Result<Request, Refusal> {
     }
     serde_json::from_value(Value::Object(fields))
         .map_err(|err| Refusal::bad_request(format!("not a GraphQL request: {err}")))
-}
-
-/// Whether the operation a request selects is a query. A document that does
-/// not parse counts as a query here: execution then reports the parse error.
-fn is_query(request: &Request) -> bool {
-    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
-        return true;
-    };
-    let selected = request.operation_name.as_deref();
-    document
-        .operations
-        .iter()
-        .filter(|(name, _)| selected.is_none() || name.map(|n| n.as_str()) == selected)
-        .all(|(_, operation)| operation.node.ty == OperationType::Query)
-}
-
-/// GraphQL's CoerceVariableValues, as far as it needs no schema: every
-/// variable of a non-null type without a default is given and not null, and a
-/// value for a built-in scalar (or a list of them) has that scalar's type.
-/// async-graphql checks variables only when a field reads them, which makes a
-/// missing variable a field error; the spec makes it a request error, raised
-/// before execution. Enums and input objects are left to execution, as are
-/// documents that do not parse or name no operation (execution reports those).
-pub(super) fn coerce_variables(request: &Request) -> Result<(), ServerError> {
-    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
-        return Ok(());
-    };
-    let mut operations = document.operations.iter();
-    let operation = match request.operation_name.as_deref() {
-        Some(selected) => operations.find(|(name, _)| name.map(|n| n.as_str()) == Some(selected)),
-        None => match (operations.next(), operations.next()) {
-            (Some(only), None) => Some(only),
-            _ => None,
-        },
-    };
-    let Some((_, operation)) = operation else {
-        return Ok(());
-    };
-    for definition in &operation.node.variable_definitions {
-        let definition = &definition.node;
-        let name = &definition.name.node;
-        let ty = &definition.var_type.node;
-        let problem = match request.variables.get(name) {
-            None if definition.default_value.is_none() && !ty.nullable => {
-                format!(r#"Variable "${name}" of required type "{ty}" was not provided."#)
-            }
-            None => continue,
-            Some(value) => match coerces(ty, value) {
-                true => continue,
-                false => format!(
-                    r#"Variable "${name}" got invalid value {value}; expected type "{ty}"."#
-                ),
-            },
-        };
-        let mut err = ServerError::new(problem, Some(definition.name.pos));
-        err.extensions
-            .get_or_insert_with(Default::default)
-            .set("code", code::BAD_USER_INPUT);
-        return Err(err);
-    }
-    Ok(())
-}
-
-/// Whether `value` coerces to `ty`, as far as built-in scalars tell.
-fn coerces(ty: &Type, value: &async_graphql::Value) -> bool {
-    use async_graphql::Value as V;
-    if *value == V::Null {
-        return ty.nullable;
-    }
-    match &ty.base {
-        BaseType::List(item) => match value {
-            V::List(items) => items.iter().all(|value| coerces(item, value)),
-            // A single value coerces to a list of one.
-            value => coerces(item, value),
-        },
-        BaseType::Named(name) => match (name.as_str(), value) {
-            ("Int", V::Number(n)) => n.as_i64().is_some_and(|n| i32::try_from(n).is_ok()),
-            ("Float", V::Number(_)) | ("String", V::String(_)) | ("Boolean", V::Boolean(_)) => true,
-            ("ID", V::String(_)) => true,
-            ("ID", V::Number(n)) => n.is_i64() || n.is_u64(),
-            ("Int" | "Float" | "String" | "Boolean" | "ID", _) => false,
-            _ => true,
-        },
-    }
 }

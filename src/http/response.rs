@@ -2,13 +2,16 @@
 //! refused before they reach the schema, and executed responses with the
 //! status code GraphQL over HTTP gives them.
 
-use async_graphql::{BatchRequest, BatchResponse, Response as GraphQLResult, ServerError};
+use std::collections::BTreeMap;
+
+use async_graphql::{BatchRequest, BatchResponse};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::json;
 
-use super::request::coerce_variables;
 use crate::error::code;
+use crate::execution::{Executed, Refused};
 use crate::schema::RegistrySchema;
 
 /// GraphQL over HTTP's own media type for responses.
@@ -151,43 +154,26 @@ fn media_range(entry: &str) -> Option<(String, f32)> {
     Some((range, q))
 }
 
-/// A GraphQL response and whether it reports a request error.
-struct Answer {
-    result: GraphQLResult,
-    failed_early: bool,
+/// An executed request as GraphQL over HTTP writes it: without `data` when
+/// execution never started, as the GraphQL spec asks.
+#[derive(Serialize)]
+struct Body<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<&'a async_graphql::Value>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    errors: &'a [async_graphql::ServerError],
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    extensions: &'a BTreeMap<String, async_graphql::Value>,
 }
 
-impl Answer {
-    fn executed(result: GraphQLResult) -> Self {
-        let failed_early = failed_before_execution(&result);
+impl<'a> Body<'a> {
+    fn of(executed: &'a Executed) -> Self {
+        let response = &executed.response;
         Self {
-            result,
-            failed_early,
+            data: (!executed.failed_early).then_some(&response.data),
+            errors: &response.errors,
+            extensions: &response.extensions,
         }
-    }
-
-    fn refused(err: ServerError) -> Self {
-        Self {
-            result: GraphQLResult::from_errors(vec![err]),
-            failed_early: true,
-        }
-    }
-
-    /// The response as JSON; without `data` when execution never started,
-    /// as the GraphQL spec asks.
-    fn to_json(&self) -> Value {
-        let mut value = serde_json::to_value(&self.result).unwrap_or_else(|_| {
-            json!({ "errors": [{
-                "message": "internal server error",
-                "extensions": { "code": code::INTERNAL_SERVER_ERROR },
-            }] })
-        });
-        if self.failed_early
-            && let Value::Object(fields) = &mut value
-        {
-            fields.remove("data");
-        }
-        value
     }
 }
 
@@ -195,47 +181,52 @@ pub(super) async fn execute(
     schema: &RegistrySchema,
     batch: BatchRequest,
     media_type: MediaType,
+    only_queries: bool,
 ) -> Response {
     let (answers, single) = match batch {
-        BatchRequest::Single(request) => {
-            let answer = match coerce_variables(&request) {
-                Ok(()) => Answer::executed(schema.execute(request).await),
-                Err(err) => Answer::refused(err),
-            };
-            (vec![answer], true)
-        }
+        BatchRequest::Single(request) => match schema.run(request, only_queries).await {
+            Ok(executed) => (vec![executed], true),
+            Err(Refused::NotAQuery) => {
+                return Refusal::method_not_allowed(
+                    "only queries may be sent with GET; use POST",
+                    "POST",
+                )
+                .into_response(media_type);
+            }
+        },
         BatchRequest::Batch(requests) => {
-            // Requests whose variables do not coerce are answered here; the
-            // rest run together, and the answers keep the request order.
-            let mut refused: Vec<Option<Answer>> = Vec::with_capacity(requests.len());
-            let mut runnable = Vec::new();
-            for request in requests {
-                match coerce_variables(&request) {
-                    Ok(()) => {
-                        refused.push(None);
-                        runnable.push(request);
+            let runs = requests
+                .into_iter()
+                .map(|request| schema.run(request, only_queries));
+            let mut answers = Vec::new();
+            for run in async_graphql::futures_util::future::join_all(runs).await {
+                match run {
+                    Ok(executed) => answers.push(executed),
+                    Err(Refused::NotAQuery) => {
+                        return Refusal::method_not_allowed(
+                            "only queries may be sent with GET; use POST",
+                            "POST",
+                        )
+                        .into_response(media_type);
                     }
-                    Err(err) => refused.push(Some(Answer::refused(err))),
                 }
             }
-            let mut executed = match schema.execute_batch(BatchRequest::Batch(runnable)).await {
-                BatchResponse::Batch(executed) => executed.into_iter(),
-                BatchResponse::Single(executed) => vec![executed].into_iter(),
-            };
-            let answers = refused
-                .into_iter()
-                .map(|answer| {
-                    answer.unwrap_or_else(|| Answer::executed(executed.next().unwrap_or_default()))
-                })
-                .collect();
             (answers, false)
         }
     };
     let body = if single {
-        answers[0].to_json()
+        serde_json::to_vec(&Body::of(&answers[0]))
     } else {
-        Value::Array(answers.iter().map(Answer::to_json).collect())
+        serde_json::to_vec(&answers.iter().map(Body::of).collect::<Vec<_>>())
     };
+    let body = body.unwrap_or_else(|_| {
+        json!({ "errors": [{
+            "message": "internal server error",
+            "extensions": { "code": code::INTERNAL_SERVER_ERROR },
+        }] })
+        .to_string()
+        .into_bytes()
+    });
     // With the new media type, a request that never executed is a client
     // error (for a batch: when none of its operations executed);
     // `application/json` keeps 200 for every GraphQL response.
@@ -248,10 +239,10 @@ pub(super) async fn execute(
     let mut response = (
         status,
         [(header::CONTENT_TYPE, media_type.content_type())],
-        body.to_string(),
+        body,
     )
         .into_response();
-    let results = BatchResponse::Batch(answers.into_iter().map(|a| a.result).collect());
+    let results = BatchResponse::Batch(answers.into_iter().map(|a| a.response).collect());
     if results.is_ok()
         && let Some(cache_control) = results.cache_control().value()
         && let Ok(value) = HeaderValue::from_str(&cache_control)
@@ -260,14 +251,4 @@ pub(super) async fn execute(
     }
     response.headers_mut().extend(results.http_headers());
     response
-}
-
-/// Whether a response reports a request error, one raised before execution
-/// (parsing, validation, limits, variable coercion, choosing the operation):
-/// there is no data, and no error has a path. A field error always has a
-/// path, even when it nulls the whole of `data`.
-fn failed_before_execution(answer: &GraphQLResult) -> bool {
-    answer.data == async_graphql::Value::Null
-        && !answer.errors.is_empty()
-        && answer.errors.iter().all(|err| err.path.is_empty())
 }

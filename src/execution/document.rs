@@ -1,12 +1,17 @@
-//! Limits on the shape of a query document that async-graphql does not set
-//! itself: how many aliases it holds and how many root fields it asks for.
-//! Checked right after parsing, before validation and before any statement.
-//! And `expanded_fields`: how large the document is once its fragments are
-//! spread in, counted without spreading them.
+//! Checks of a parsed document that async-graphql does not make, each before
+//! validation and before any statement: how many aliases it holds and how
+//! many root fields it asks for; `expanded_fields`, how large it is once its
+//! fragments are spread in, counted without spreading them; whether the
+//! operation is a query; and the coercion of its variables.
 
 use std::collections::{HashMap, HashSet};
 
-use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
+use async_graphql::parser::types::{
+    BaseType, ExecutableDocument, OperationType, Selection, SelectionSet, Type,
+};
+use async_graphql::{Request, ServerError};
+
+use crate::error::code;
 
 /// Counts of a document's parts that a limit applies to.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -167,6 +172,85 @@ fn fragment_size<'a>(
     let size = expanded(document, &fragment.node.selection_set.node, sizes, depth)?;
     sizes.insert(name, Some(size));
     Ok(size)
+}
+
+/// Whether the operation `selected` picks (every one when `None`) is a query.
+pub fn is_query(document: &ExecutableDocument, selected: Option<&str>) -> bool {
+    document
+        .operations
+        .iter()
+        .filter(|(name, _)| selected.is_none() || name.map(|n| n.as_str()) == selected)
+        .all(|(_, operation)| operation.node.ty == OperationType::Query)
+}
+
+/// GraphQL's CoerceVariableValues, as far as it needs no schema: every
+/// variable of a non-null type without a default is given and not null, and a
+/// value for a built-in scalar (or a list of them) has that scalar's type.
+/// async-graphql checks variables only when a field reads them, which makes a
+/// missing variable a field error; the spec makes it a request error, raised
+/// before execution. Enums and input objects are left to execution, as are
+/// documents that name no operation (execution reports those).
+pub fn coerce_variables(
+    document: &ExecutableDocument,
+    request: &Request,
+) -> Result<(), ServerError> {
+    let mut operations = document.operations.iter();
+    let operation = match request.operation_name.as_deref() {
+        Some(selected) => operations.find(|(name, _)| name.map(|n| n.as_str()) == Some(selected)),
+        None => match (operations.next(), operations.next()) {
+            (Some(only), None) => Some(only),
+            _ => None,
+        },
+    };
+    let Some((_, operation)) = operation else {
+        return Ok(());
+    };
+    for definition in &operation.node.variable_definitions {
+        let definition = &definition.node;
+        let name = &definition.name.node;
+        let ty = &definition.var_type.node;
+        let problem = match request.variables.get(name) {
+            None if definition.default_value.is_none() && !ty.nullable => {
+                format!(r#"Variable "${name}" of required type "{ty}" was not provided."#)
+            }
+            None => continue,
+            Some(value) => match coerces(ty, value) {
+                true => continue,
+                false => format!(
+                    r#"Variable "${name}" got invalid value {value}; expected type "{ty}"."#
+                ),
+            },
+        };
+        let mut err = ServerError::new(problem, Some(definition.name.pos));
+        err.extensions
+            .get_or_insert_with(Default::default)
+            .set("code", code::BAD_USER_INPUT);
+        return Err(err);
+    }
+    Ok(())
+}
+
+/// Whether `value` coerces to `ty`, as far as built-in scalars tell.
+fn coerces(ty: &Type, value: &async_graphql::Value) -> bool {
+    use async_graphql::Value as V;
+    if *value == V::Null {
+        return ty.nullable;
+    }
+    match &ty.base {
+        BaseType::List(item) => match value {
+            V::List(items) => items.iter().all(|value| coerces(item, value)),
+            // A single value coerces to a list of one.
+            value => coerces(item, value),
+        },
+        BaseType::Named(name) => match (name.as_str(), value) {
+            ("Int", V::Number(n)) => n.as_i64().is_some_and(|n| i32::try_from(n).is_ok()),
+            ("Float", V::Number(_)) | ("String", V::String(_)) | ("Boolean", V::Boolean(_)) => true,
+            ("ID", V::String(_)) => true,
+            ("ID", V::Number(n)) => n.is_i64() || n.is_u64(),
+            ("Int" | "Float" | "String" | "Boolean" | "ID", _) => false,
+            _ => true,
+        },
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,314 @@
+//! Running a GraphQL request: everything around async-graphql's execution of
+//! a document, kept out of the schema.
+//!
+//! The schema has no extension at all: with even one, async-graphql builds
+//! the field's type names and an extension chain for every field it
+//! resolves, which cost a quarter of the time of a large answer. Instead
+//! `RegistrySchema::execute` does, in order: automatic persisted queries,
+//! parsing (once), the limits async-graphql does not set (fragment
+//! expansion, aliases, root fields), variable coercion, depth and
+//! complexity (`cost.rs`), admission by complexity (`admission.rs`), then
+//! async-graphql's validation and execution with the request's own loaders
+//! on its level-by-level schedule (`schedule.rs`), all within the request's
+//! time limit. Afterwards every error gets an `extensions.code`, the cost is
+//! reported in `extensions.cost`, and the operation is recorded in its span
+//! and the metrics (`operations.rs`).
+
+pub mod admission;
+pub mod cost;
+pub mod document;
+pub mod operations;
+pub mod persisted_queries;
+pub mod schedule;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_graphql::parser::types::ExecutableDocument;
+use async_graphql::{BatchRequest, BatchResponse, Request, Response, ServerError, Value};
+use sea_orm::DatabaseConnection;
+use tracing::Instrument;
+use tracing::field::Empty;
+
+use self::admission::Admission;
+use self::cost::{Cost, TypeIndex};
+use self::document::{DocumentShape, Unexpandable, coerce_variables, expanded_fields};
+use self::persisted_queries::PersistedQueries;
+use self::schedule::LevelSchedule;
+use crate::config::SchemaConfig;
+use crate::db::CountingConnection;
+use crate::error::code;
+use crate::graphql::loader::RegistryLoader;
+use crate::schema::Schema;
+
+/// The registry's GraphQL service: the schema and everything that runs a
+/// request on it. Cheap to clone.
+#[derive(Clone)]
+pub struct RegistrySchema(Arc<Inner>);
+
+struct Inner {
+    schema: Schema,
+    db: DatabaseConnection,
+    config: SchemaConfig,
+    admission: Admission,
+    persisted: PersistedQueries,
+    types: TypeIndex,
+}
+
+/// A request's answer, and what the HTTP layer needs to know of it.
+pub struct Executed {
+    pub response: Response,
+    /// The request never executed (a request error): no `data` is sent.
+    pub failed_early: bool,
+}
+
+/// Why a request is not run at all.
+pub enum Refused {
+    /// The operation is not a query, and only queries may run (a GET).
+    NotAQuery,
+}
+
+impl RegistrySchema {
+    pub(crate) fn new(
+        schema: Schema,
+        db: DatabaseConnection,
+        config: &SchemaConfig,
+        admission: Admission,
+    ) -> Self {
+        let types = TypeIndex::from_sdl(&schema.sdl());
+        Self(Arc::new(Inner {
+            schema,
+            db,
+            config: config.clone(),
+            admission,
+            persisted: PersistedQueries::new(config.apq_cache_size),
+            types,
+        }))
+    }
+
+    /// The SDL of the schema, with `options`.
+    pub fn sdl_with_options(&self, options: async_graphql::SDLExportOptions) -> String {
+        self.0.schema.sdl_with_options(options)
+    }
+
+    /// Runs one request.
+    pub async fn execute(&self, request: impl Into<Request>) -> Response {
+        match self.run(request.into(), false).await {
+            Ok(executed) => executed.response,
+            Err(Refused::NotAQuery) => unreachable!("every operation may run"),
+        }
+    }
+
+    /// Runs a batch, its requests concurrently; answers keep their order.
+    pub async fn execute_batch(&self, batch: BatchRequest) -> BatchResponse {
+        match batch {
+            BatchRequest::Single(request) => BatchResponse::Single(self.execute(request).await),
+            BatchRequest::Batch(requests) => BatchResponse::Batch(
+                async_graphql::futures_util::future::join_all(
+                    requests.into_iter().map(|request| self.execute(request)),
+                )
+                .await,
+            ),
+        }
+    }
+
+    /// Runs one request; with `only_queries`, refuses any other operation
+    /// before running anything.
+    pub(crate) async fn run(
+        &self,
+        request: Request,
+        only_queries: bool,
+    ) -> Result<Executed, Refused> {
+        let span = tracing::info_span!("graphql", operation = Empty, outcome = Empty);
+        let started = Instant::now();
+        let metrics = operations::metrics_of(&request);
+        let requested = request.operation_name.clone();
+        let mut only = None;
+        let prepared = self.prepare(request, only_queries, &mut only);
+        let (mut response, cost, statements) = match prepared {
+            Err(PrepareError::Refused(refused)) => return Err(refused),
+            Err(PrepareError::Request(err)) => (Response::from_errors(vec![err]), None, 0),
+            Ok((request, document, cost)) => {
+                let db = CountingConnection::new(self.0.db.clone());
+                let response = self
+                    .run_prepared(request, document, cost, db.clone())
+                    .instrument(span.clone())
+                    .await;
+                (response, Some(cost), db.statements())
+            }
+        };
+        give_codes(&mut response);
+        if response.cache_control.max_age > self.0.config.cache_max_age {
+            response.cache_control.max_age = self.0.config.cache_max_age;
+        }
+        if self.0.config.report_cost {
+            let cost = cost.unwrap_or_default();
+            let value = Value::from_json(serde_json::json!({
+                "sqlStatements": statements,
+                "depth": cost.depth,
+                "complexity": cost.complexity,
+            }))
+            .expect("a JSON object is a value");
+            response = response.extension("cost", value);
+        }
+        let name = requested.or(only);
+        operations::record(
+            &span,
+            metrics.as_ref(),
+            name.as_deref(),
+            &response,
+            started.elapsed(),
+        );
+        let failed_early = operations::failed_before_execution(&response);
+        Ok(Executed {
+            response,
+            failed_early,
+        })
+    }
+
+    /// Everything that runs no statement: persisted queries, parsing, the
+    /// document's limits, variables, and its cost against the limits.
+    fn prepare(
+        &self,
+        mut request: Request,
+        only_queries: bool,
+        only_operation: &mut Option<String>,
+    ) -> Result<(Request, ExecutableDocument, Cost), PrepareError> {
+        let config = &self.0.config;
+        self.0.persisted.resolve(&mut request)?;
+        let document = async_graphql::parser::parse_query(&request.query)
+            .map_err(|err| with_code(err.into(), code::GRAPHQL_PARSE_FAILED))?;
+        *only_operation = operations::only_operation(&document);
+        if only_queries && !document::is_query(&document, request.operation_name.as_deref()) {
+            return Err(PrepareError::Refused(Refused::NotAQuery));
+        }
+        // async-graphql's walks over the document follow every fragment
+        // spread, so a document that is small as text but huge once spread
+        // would take minutes of CPU before any limit applied: its expanded
+        // size is counted first.
+        match expanded_fields(&document) {
+            Err(Unexpandable::Cycle(name)) => {
+                return Err(invalid(format!("fragment `{name}` spreads itself")));
+            }
+            Err(Unexpandable::TooDeep) => return Err(invalid("Query is nested too deep.")),
+            // Every field costs at least 1: the complexity limit refuses it too.
+            Ok(fields) if fields > config.max_complexity => {
+                return Err(invalid("Query is too complex."));
+            }
+            Ok(_) => {}
+        }
+        let shape = DocumentShape::of(&document);
+        if shape.aliases > config.max_aliases {
+            return Err(invalid(format!(
+                "the query holds {} aliases; at most {} are allowed",
+                shape.aliases, config.max_aliases
+            )));
+        }
+        if shape.root_fields > config.max_root_fields {
+            return Err(invalid(format!(
+                "the query asks for {} root fields; at most {} are allowed",
+                shape.root_fields, config.max_root_fields
+            )));
+        }
+        coerce_variables(&document, &request)?;
+        let cost = self.0.types.cost(&document, &request.variables);
+        if cost.complexity > config.max_complexity {
+            return Err(invalid("Query is too complex."));
+        }
+        if cost.depth > config.max_depth {
+            return Err(invalid("Query is nested too deep."));
+        }
+        Ok((request, document, cost))
+    }
+
+    /// Admission, then async-graphql's validation and execution with the
+    /// request's loaders on its schedule, within the request's time limit.
+    async fn run_prepared(
+        &self,
+        request: Request,
+        document: ExecutableDocument,
+        cost: Cost,
+        db: CountingConnection,
+    ) -> Response {
+        let limit = Duration::from_millis(self.0.config.request_timeout_ms);
+        let schedule = LevelSchedule::new();
+        let mut request = request
+            .data(RegistryLoader::for_request(db, schedule.clone()))
+            .data(schedule.clone());
+        request.set_parsed_query(document);
+        let run = async {
+            // Only a closed budget fails, and this one is never closed.
+            let Ok(_admitted) = self.0.admission.admit(cost.complexity).await else {
+                return Response::from_errors(vec![with_code(
+                    ServerError::new("internal server error", None),
+                    code::INTERNAL_SERVER_ERROR,
+                )]);
+            };
+            schedule.run(self.0.schema.execute(request)).await
+        };
+        match tokio::time::timeout(limit, run).await {
+            Ok(response) => response,
+            Err(_) => Response::from_errors(vec![with_code(
+                ServerError::new(
+                    format!(
+                        "the request took longer than {} ms and was stopped",
+                        limit.as_millis()
+                    ),
+                    None,
+                ),
+                code::REQUEST_TIMEOUT,
+            )]),
+        }
+    }
+}
+
+enum PrepareError {
+    Refused(Refused),
+    Request(ServerError),
+}
+
+impl From<ServerError> for PrepareError {
+    fn from(err: ServerError) -> Self {
+        Self::Request(err)
+    }
+}
+
+fn invalid(message: impl Into<String>) -> PrepareError {
+    PrepareError::Request(with_code(
+        ServerError::new(message, None),
+        code::GRAPHQL_VALIDATION_FAILED,
+    ))
+}
+
+/// Gives every error an `extensions.code`. Resolvers always set one (see
+/// error.rs) and so does `prepare`; an error still without one comes from
+/// async-graphql: before execution its validation (or choosing the
+/// operation), during execution its checks of argument values.
+fn give_codes(response: &mut Response) {
+    let early = operations::failed_before_execution(response);
+    for err in &mut response.errors {
+        let fallback = if early && !is_operation_choice(err) {
+            code::GRAPHQL_VALIDATION_FAILED
+        } else {
+            code::BAD_USER_INPUT
+        };
+        let taken = std::mem::replace(err, ServerError::new(String::new(), None));
+        *err = with_code(taken, fallback);
+    }
+}
+
+/// async-graphql's errors for an `operationName` that names no operation,
+/// or a document of several operations sent without one.
+fn is_operation_choice(err: &ServerError) -> bool {
+    err.message.starts_with("Unknown operation named")
+        || err.message == "Operation name required in request."
+}
+
+/// Sets `extensions.code` where it is not set yet.
+pub(crate) fn with_code(mut err: ServerError, fallback: &str) -> ServerError {
+    let extensions = err.extensions.get_or_insert_with(Default::default);
+    if extensions.get("code").is_none() {
+        extensions.set("code", fallback);
+    }
+    err
+}
