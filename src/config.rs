@@ -55,6 +55,8 @@ pub const DEFAULT_CONNECT_RETRY_SECS: u64 = 60;
 pub const DEFAULT_SQLITE_MMAP_MIB: u32 = 1024;
 /// Queries kept by automatic persisted queries (an LRU cache); 0 turns them off.
 pub const DEFAULT_APQ_CACHE_SIZE: usize = 1000;
+/// Memory for answers kept across requests (the response cache), in MiB.
+pub const DEFAULT_RESPONSE_CACHE_MIB: usize = 32;
 /// The longest `max-age`, in seconds, a successful GET answer may be cached for:
 /// the public types hint 300 s, so this can only shorten it; 0 sends no `Cache-Control`.
 pub const DEFAULT_CACHE_MAX_AGE_SECS: i32 = 300;
@@ -185,6 +187,11 @@ pub struct SchemaConfig {
     /// Queries kept for automatic persisted queries (Apollo's APQ); 0 turns them off.
     #[arg(long, env = "REGISTRY_APQ_CACHE_SIZE", default_value_t = DEFAULT_APQ_CACHE_SIZE, global = true)]
     pub apq_cache_size: usize,
+    /// Memory for answers kept across requests, in MiB: a request answered before is
+    /// answered again without running, while the data has not changed since (every
+    /// import invalidates them, in every server); 0 turns the cache off.
+    #[arg(long, env = "REGISTRY_RESPONSE_CACHE_MIB", default_value_t = DEFAULT_RESPONSE_CACHE_MIB, global = true)]
+    pub response_cache_mib: usize,
     /// Longest `Cache-Control: max-age` of successful GET answers, in seconds; 0 sends none.
     #[arg(long, env = "REGISTRY_CACHE_MAX_AGE", default_value_t = DEFAULT_CACHE_MAX_AGE_SECS,
           value_parser = clap::value_parser!(i32).range(0..), global = true)]
@@ -218,10 +225,23 @@ impl Default for SchemaConfig {
             request_timeout_ms: DEFAULT_REQUEST_TIMEOUT_MS,
             report_cost: true,
             apq_cache_size: DEFAULT_APQ_CACHE_SIZE,
+            response_cache_mib: DEFAULT_RESPONSE_CACHE_MIB,
             cache_max_age: DEFAULT_CACHE_MAX_AGE_SECS,
             cors_origins: Vec::new(),
             readyz_timeout_ms: DEFAULT_READYZ_TIMEOUT_MS,
             resolver_spans: false,
+        }
+    }
+}
+
+impl SchemaConfig {
+    /// The defaults with the response cache off, for tests of what a request
+    /// runs (its statements, its errors): with the cache on, a repeated
+    /// request runs nothing. The cache has tests of its own.
+    pub fn for_tests() -> Self {
+        Self {
+            response_cache_mib: 0,
+            ..Self::default()
         }
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod codes;
 pub mod config;
+pub mod data_version;
 pub mod dataset;
 pub mod db;
 pub mod error;

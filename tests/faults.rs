@@ -411,7 +411,7 @@ async fn postgres_lost_while_serving_fails_cleanly_and_comes_back() {
         "the pool's sessions carry statement_timeout_ms"
     );
 
-    let config = SchemaConfig::default();
+    let config = SchemaConfig::for_tests();
     let app = standards_registry::app(build_schema(pool.clone(), &config), pool.clone(), &config);
     let response = send(&app, STANDARD_QUERY).await;
     assert_eq!(response["data"], standard_data(), "{response:#}");

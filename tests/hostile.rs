@@ -260,7 +260,7 @@ on_every_backend! {
             "]".repeat(100_000)
         );
         for query in [&braces, &lists] {
-            assert!(query.len() < SchemaConfig::default().max_body_bytes);
+            assert!(query.len() < SchemaConfig::for_tests().max_body_bytes);
             let message = refused_before_sql(&send_isolated(&app, post_query(query)).await, "GRAPHQL_PARSE_FAILED");
             assert!(!message.is_empty());
             assert_still_serves(&app).await;
@@ -346,7 +346,7 @@ on_every_backend! {
     async fn ten_megabyte_bodies_are_refused_at_the_http_layer(backend: Backend) {
         let test_db = TestDb::with_dataset(backend).await;
         let app = router(&test_db);
-        let max = SchemaConfig::default().max_body_bytes;
+        let max = SchemaConfig::for_tests().max_body_bytes;
         let too_large = format!("the request body is larger than {max} bytes");
         let padding = " ".repeat(10 * 1024 * 1024);
         let body = json!({ "query": format!("{padding}{STANDARD_QUERY}") }).to_string();
@@ -785,7 +785,7 @@ on_every_backend! {
         let test_db = TestDb::with_dataset(backend).await;
         let app = router(&test_db);
         let huge = Value::Array(vec![json!({ "query": "" }); 50_000]).to_string();
-        assert!(huge.len() < SchemaConfig::default().max_body_bytes);
+        assert!(huge.len() < SchemaConfig::for_tests().max_body_bytes);
         refused_by_http(&send(&app, post(huge)).await, StatusCode::BAD_REQUEST, "BAD_REQUEST", "a batch may hold at most 16 operations");
         assert_still_serves(&app).await;
 
@@ -849,7 +849,7 @@ on_every_backend! {
         })
         .await
         .expect("a pool of one");
-        let config = SchemaConfig { request_timeout_ms: 300, ..SchemaConfig::default() };
+        let config = SchemaConfig { request_timeout_ms: 300, ..SchemaConfig::for_tests() };
         let app = standards_registry::app(build_schema(pool.clone(), &config), pool.clone(), &config);
         assert_still_serves(&app).await;
 
@@ -871,7 +871,7 @@ on_every_backend! {
         let config = SchemaConfig {
             request_timeout_ms: 300,
             max_complexity_in_flight: 1_000,
-            ..SchemaConfig::default()
+            ..SchemaConfig::for_tests()
         };
         let admission = Admission::new(config.max_complexity_in_flight);
         let schema = build_schema_with_admission(test_db.db.clone(), &config, admission.clone());
@@ -921,7 +921,7 @@ async fn the_time_limit_stops_a_query_waiting_on_a_postgres_lock() {
     let test_db = TestDb::with_dataset(Backend::Postgres).await;
     let config = SchemaConfig {
         request_timeout_ms: 300,
-        ..SchemaConfig::default()
+        ..SchemaConfig::for_tests()
     };
     let app = router_with(&test_db, &config);
     assert_still_serves(&app).await;

@@ -5,13 +5,11 @@ use common::*;
 
 use axum::Router;
 use axum::body::Body;
-use axum::http::{HeaderMap, Request, StatusCode, header};
-use http_body_util::BodyExt;
+use axum::http::{Request, StatusCode, header};
 use serde_json::{Value, json};
 use standards_registry::SchemaConfig;
 use standards_registry::config::DEFAULT_MAX_BODY_BYTES as MAX_BODY_BYTES;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tower::ServiceExt;
 
 /// The body every refused request carries: one error with a code, no data.
 fn refusal(message: &str, code: &str) -> Value {
@@ -22,71 +20,6 @@ async fn sqlite_app() -> (TestDb, Router) {
     let test_db = TestDb::with_dataset(Backend::Sqlite).await;
     let app = router(&test_db);
     (test_db, app)
-}
-
-struct Answer {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Vec<u8>,
-}
-
-impl Answer {
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|err| {
-            panic!(
-                "the body is not JSON ({err}): {}",
-                String::from_utf8_lossy(&self.body)
-            )
-        })
-    }
-
-    fn text(&self) -> String {
-        String::from_utf8(self.body.clone()).expect("a UTF-8 body")
-    }
-
-    fn content_type(&self) -> &str {
-        self.headers
-            .get(header::CONTENT_TYPE)
-            .map(|v| v.to_str().expect("an ASCII content type"))
-            .unwrap_or_default()
-    }
-}
-
-async fn send(app: &Router, request: Request<Body>) -> Answer {
-    let response = app
-        .clone()
-        .oneshot(request)
-        .await
-        .expect("the router is infallible");
-    let status = response.status();
-    let headers = response.headers().clone();
-    let body = response
-        .into_body()
-        .collect()
-        .await
-        .expect("a readable body")
-        .to_bytes()
-        .to_vec();
-    Answer {
-        status,
-        headers,
-        body,
-    }
-}
-
-fn post(body: impl Into<Body>) -> Request<Body> {
-    Request::post("/graphql")
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(body.into())
-        .unwrap()
-}
-
-fn post_query(query: &str) -> Request<Body> {
-    post(json!({ "query": query }).to_string())
-}
-
-fn get(uri: &str) -> Request<Body> {
-    Request::get(uri).body(Body::empty()).unwrap()
 }
 
 /// A GraphQL response to a request without `Accept`: HTTP 200 in `application/json`.
@@ -289,7 +222,7 @@ async fn a_batch_answers_each_operation_in_order() {
 #[tokio::test]
 async fn a_batch_over_the_limit_is_refused_with_400() {
     let (_db, app) = sqlite_app().await;
-    let max = SchemaConfig::default().max_batch;
+    let max = SchemaConfig::for_tests().max_batch;
     let batch = |n: usize| Value::Array(vec![json!({ "query": "{ __typename }" }); n]).to_string();
 
     let full = assert_graphql_response(&send(&app, post(batch(max))).await);

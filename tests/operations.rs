@@ -133,7 +133,7 @@ async fn readyz_answers_503_when_the_database_is_too_slow() {
     let test_db = TestDb::with_dataset(Backend::Sqlite).await;
     let config = SchemaConfig {
         readyz_timeout_ms: 200,
-        ..SchemaConfig::default()
+        ..SchemaConfig::for_tests()
     };
     let app = router_with(&test_db, &config);
     // Every connection of the pool (4 in tests) busy: `SELECT 1` waits.
@@ -420,7 +420,7 @@ async fn resolver_spans_are_opened_only_when_configured() {
         &test_db,
         &SchemaConfig {
             resolver_spans: true,
-            ..SchemaConfig::default()
+            ..SchemaConfig::for_tests()
         },
     );
     let answer = send(&traced, post_query(STANDARD_QUERY)).await;
@@ -724,7 +724,7 @@ async fn without_an_apq_cache_a_hash_alone_is_not_supported() {
     let test_db = TestDb::with_dataset(Backend::Sqlite).await;
     let config = SchemaConfig {
         apq_cache_size: 0,
-        ..SchemaConfig::default()
+        ..SchemaConfig::for_tests()
     };
     let app = router_with(&test_db, &config);
     let hash_only = json!({ "extensions": persisted_extension(PERSISTED_HASH) });
@@ -790,7 +790,7 @@ async fn cache_max_age_caps_the_cache_hints() {
     ] {
         let config = SchemaConfig {
             cache_max_age,
-            ..SchemaConfig::default()
+            ..SchemaConfig::for_tests()
         };
         let app = router_with(&test_db, &config);
         let answer = send(&app, get_query(STANDARD_QUERY)).await;
@@ -835,7 +835,7 @@ async fn cors_allows_only_the_configured_origins() {
     let test_db = TestDb::with_dataset(Backend::Sqlite).await;
     let config = SchemaConfig {
         cors_origins: vec![ALLOWED.to_owned(), "http://localhost:3000".to_owned()],
-        ..SchemaConfig::default()
+        ..SchemaConfig::for_tests()
     };
     let app = router_with(&test_db, &config);
 

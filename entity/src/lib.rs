@@ -6,6 +6,7 @@ pub mod committee_alias;
 pub mod expert;
 pub mod liaison;
 pub mod position;
+pub mod registry_version;
 pub mod source;
 pub mod standard;
 pub mod standard_equivalence;

@@ -12,6 +12,8 @@ mod m20250701_000007_create_expert;
 mod m20250701_000008_create_position;
 mod m20250701_000009_create_liaison;
 mod m20250701_000010_create_statistic;
+mod m20261201_000011_create_registry_version;
+mod m20261201_000012_index_standard_pages;
 
 pub struct Migrator;
 
@@ -29,6 +31,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20250701_000008_create_position::Migration),
             Box::new(m20250701_000009_create_liaison::Migration),
             Box::new(m20250701_000010_create_statistic::Migration),
+            Box::new(m20261201_000011_create_registry_version::Migration),
+            Box::new(m20261201_000012_index_standard_pages::Migration),
         ]
     }
 }

@@ -10,8 +10,8 @@ use std::collections::{HashMap, HashSet};
 
 use entity::source::{SourceRef, Sources};
 use entity::{
-    committee, committee_alias, expert, liaison, position, standard, standard_equivalence,
-    statistic, working_group, working_group_alias,
+    committee, committee_alias, expert, liaison, position, registry_version, standard,
+    standard_equivalence, statistic, working_group, working_group_alias,
 };
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
@@ -51,12 +51,36 @@ pub async fn import(
         documents: HashMap::new(),
     };
     let summary = import.run().await?;
+    bump_version(&txn).await?;
     txn.commit().await?;
     // The rows are in; fresher statistics only speed reads up.
     if let Err(err) = crate::db::settle(db).await {
         tracing::warn!(error = %err, "imported, but the planner's statistics were not refreshed");
     }
     Ok(summary)
+}
+
+/// Counts this import in the data version, in its own transaction: whoever
+/// reads the version after the commit knows its answers may have changed.
+async fn bump_version(txn: &DatabaseTransaction) -> Result<(), ImportError> {
+    use sea_orm::sea_query::{Expr, ExprTrait};
+    let bumped = registry_version::Entity::update_many()
+        .col_expr(
+            registry_version::Column::Version,
+            Expr::col(registry_version::Column::Version).add(1),
+        )
+        .filter(registry_version::Column::Id.eq(1))
+        .exec(txn)
+        .await?;
+    if bumped.rows_affected == 0 {
+        registry_version::Entity::insert(registry_version::ActiveModel {
+            id: Set(1),
+            version: Set(1),
+        })
+        .exec(txn)
+        .await?;
+    }
+    Ok(())
 }
 
 struct Import<'a> {

@@ -60,6 +60,12 @@ pub struct Executed {
     pub response: Response,
     /// The request never executed (a request error): no `data` is sent.
     pub failed_early: bool,
+    /// Its depth and complexity (zero when refused before they were known).
+    pub cost: Cost,
+    /// SQL statements it ran: none means its answer does not depend on the data.
+    pub statements: usize,
+    /// The operation's name, as the metrics take it.
+    pub operation: Option<String>,
 }
 
 /// Why a request is not run at all.
@@ -141,8 +147,8 @@ impl RegistrySchema {
         if response.cache_control.max_age > self.0.config.cache_max_age {
             response.cache_control.max_age = self.0.config.cache_max_age;
         }
+        let cost = cost.unwrap_or_default();
         if self.0.config.report_cost {
-            let cost = cost.unwrap_or_default();
             let value = Value::from_json(serde_json::json!({
                 "sqlStatements": statements,
                 "depth": cost.depth,
@@ -163,6 +169,9 @@ impl RegistrySchema {
         Ok(Executed {
             response,
             failed_early,
+            cost,
+            statements,
+            operation: name,
         })
     }
 

@@ -37,10 +37,13 @@
 
 mod request;
 mod response;
+mod response_cache;
 
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use axum::Router;
+use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -52,11 +55,12 @@ use tower_http::trace::TraceLayer;
 
 use crate::config::SchemaConfig;
 use crate::error::code;
-use crate::metrics::{Metrics, track_http};
+use crate::metrics::{Metrics, Outcome, track_http};
 use crate::playground;
 use crate::schema::RegistrySchema;
 use crate::telemetry;
 use response::{GRAPHQL_RESPONSE_JSON, JSON, MediaType, Refusal, negotiate};
+use response_cache::ResponseCache;
 
 /// The header carrying each request's id.
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -78,6 +82,8 @@ struct AppState {
     metrics: Metrics,
     limits: Limits,
     readyz_timeout: Duration,
+    cache: Option<Arc<ResponseCache>>,
+    report_cost: bool,
 }
 
 /// The service's router: `schema` answers GraphQL, `db` (the connection the
@@ -87,6 +93,7 @@ pub fn app(schema: RegistrySchema, db: DatabaseConnection, config: &SchemaConfig
         max_batch: config.max_batch,
         max_body_bytes: config.max_body_bytes,
     };
+    let cache = ResponseCache::new(db.clone(), config.response_cache_mib).map(Arc::new);
     let metrics = Metrics::new();
     let state = AppState {
         schema,
@@ -94,6 +101,8 @@ pub fn app(schema: RegistrySchema, db: DatabaseConnection, config: &SchemaConfig
         metrics: metrics.clone(),
         limits,
         readyz_timeout: Duration::from_millis(config.readyz_timeout_ms),
+        cache,
+        report_cost: config.report_cost,
     };
     let router = Router::new()
         .route(
@@ -213,14 +222,18 @@ async fn readyz(State(state): State<AppState>) -> Response {
     (StatusCode::SERVICE_UNAVAILABLE, reason).into_response()
 }
 
-/// The metrics in Prometheus' text format.
+/// The metrics in Prometheus' text format, the response cache's with them.
 async fn metrics_text(State(state): State<AppState>) -> Response {
+    let mut text = state.metrics.render(&state.db);
+    if let Some(cache) = &state.cache {
+        text.push_str(&cache.usage().prometheus());
+    }
     (
         [(
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        state.metrics.render(&state.db),
+        text,
     )
         .into_response()
 }
@@ -232,6 +245,7 @@ async fn method_not_allowed(headers: HeaderMap) -> Response {
 }
 
 async fn graphql(State(state): State<AppState>, request: axum::extract::Request) -> Response {
+    let started = Instant::now();
     let Some(media_type) = negotiate(request.headers()) else {
         return Refusal::new(
             StatusCode::NOT_ACCEPTABLE,
@@ -243,26 +257,90 @@ async fn graphql(State(state): State<AppState>, request: axum::extract::Request)
         .into_response(MediaType::Json);
     };
     let is_get = request.method() == Method::GET;
-    let batch = if request.method() == Method::POST {
-        request::read_post(request, &state.limits).await
+    let bytes = if request.method() == Method::POST {
+        match request::read_post_body(request, &state.limits).await {
+            Ok(bytes) => bytes,
+            Err(refusal) => return refusal.into_response(media_type),
+        }
     } else {
-        request::read_get(&request)
+        Bytes::copy_from_slice(request.uri().query().unwrap_or_default().as_bytes())
+    };
+    let key = response_cache::Key {
+        get: is_get,
+        media_type,
+        request: bytes,
+    };
+    if let Some(cache) = &state.cache
+        && let Some(kept) = cache.get(&key).await
+    {
+        let label = state.metrics.operation_label(kept.operation.as_deref());
+        state
+            .metrics
+            .record_operation(&label, Outcome::Ok, started.elapsed(), []);
+        return kept_answer(&kept, state.report_cost, is_get);
+    }
+    // Read before running: an import committing meanwhile makes the answer
+    // older than the version it is kept under, never newer.
+    let version = match &state.cache {
+        Some(cache) => cache.version().await,
+        None => None,
+    };
+    let batch = if is_get {
+        request::read_get(std::str::from_utf8(&key.request).unwrap_or_default())
+    } else {
+        request::parse_post(&key.request, &state.limits)
     };
     let batch = match batch {
-        // The metrics of this router, for the `Operations` extension.
+        // The metrics of this router, for the operation's outcome.
         Ok(batch) => batch.data(state.metrics.clone()),
         Err(refusal) => return refusal.into_response(media_type),
     };
-    let mut response = response::execute(&state.schema, batch, media_type, is_get).await;
+    let answered = response::execute(&state.schema, batch, media_type, is_get).await;
+    if let (Some(cache), Some(mut entry)) = (&state.cache, answered.keep) {
+        match (entry.reads_data, version) {
+            (false, _) => cache.insert(key, entry),
+            (true, Some(version)) => {
+                entry.version = Some(version);
+                cache.insert(key, entry);
+            }
+            (true, None) => {}
+        }
+    }
+    cacheable_over_get(answered.response, is_get)
+}
+
+/// `Cache-Control` only on successful GET answers, with `Vary: Accept`
+/// (their media type and status follow it); POST answers are not stored by
+/// any cache without one.
+fn cacheable_over_get(mut response: Response, is_get: bool) -> Response {
     let cacheable = is_get && response.status() == StatusCode::OK;
     let headers = response.headers_mut();
     if !cacheable {
         headers.remove(header::CACHE_CONTROL);
     } else if headers.contains_key(header::CACHE_CONTROL) {
-        // The answer's media type and status follow `Accept`.
         headers.append(header::VARY, HeaderValue::from_static("accept"));
     }
     response
+}
+
+/// A kept answer, with the cost of this request: no statement, nothing run.
+fn kept_answer(kept: &response_cache::Entry, report_cost: bool, is_get: bool) -> Response {
+    let mut extensions = std::collections::BTreeMap::new();
+    if report_cost {
+        let cost = async_graphql::Value::from_json(serde_json::json!({
+            "sqlStatements": 0,
+            "depth": kept.cost.depth,
+            "complexity": kept.cost.complexity,
+            "cached": true,
+        }))
+        .expect("a JSON object is a value");
+        extensions.insert("cost".to_owned(), cost);
+    }
+    let body = response::with_extensions(&kept.body, &extensions);
+    cacheable_over_get(
+        (kept.status, kept.headers.clone(), body).into_response(),
+        is_get,
+    )
 }
 
 /// Serves `app` until Ctrl-C or SIGTERM, then stops taking connections and

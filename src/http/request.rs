@@ -3,6 +3,7 @@
 //! checks GraphQL over HTTP asks for before execution.
 
 use async_graphql::{BatchRequest, Request};
+use axum::body::Bytes;
 use axum::extract::Query;
 use axum::http::{HeaderMap, StatusCode, header};
 use serde::Deserialize;
@@ -12,12 +13,13 @@ use super::Limits;
 use super::response::{JSON, Refusal};
 use crate::error::code;
 
-/// A POST: a JSON body holding one request or a batch of them.
-pub(super) async fn read_post(
+/// A POST's body: JSON, within the size limit; not parsed yet (the
+/// response cache knows a request by its bytes).
+pub(super) async fn read_post_body(
     request: axum::extract::Request,
     limits: &Limits,
-) -> Result<BatchRequest, Refusal> {
-    let (max_batch, max_body_bytes) = (limits.max_batch, limits.max_body_bytes);
+) -> Result<Bytes, Refusal> {
+    let max_body_bytes = limits.max_body_bytes;
     check_content_type(request.headers())?;
     let declared_length = request
         .headers()
@@ -27,7 +29,7 @@ pub(super) async fn read_post(
     if declared_length.is_some_and(|length| length > max_body_bytes as u64) {
         return Err(Refusal::too_large(max_body_bytes));
     }
-    let bytes = axum::body::to_bytes(request.into_body(), max_body_bytes)
+    axum::body::to_bytes(request.into_body(), max_body_bytes)
         .await
         .map_err(|err| {
             if is_length_limit(&err) {
@@ -35,8 +37,13 @@ pub(super) async fn read_post(
             } else {
                 Refusal::bad_request("the request body could not be read")
             }
-        })?;
-    let body: Value = serde_json::from_slice(&bytes)
+        })
+}
+
+/// A POST body: one request or a batch of them.
+pub(super) fn parse_post(bytes: &[u8], limits: &Limits) -> Result<BatchRequest, Refusal> {
+    let max_batch = limits.max_batch;
+    let body: Value = serde_json::from_slice(bytes)
         .map_err(|_| Refusal::bad_request("the body is not a GraphQL request in JSON"))?;
     match body {
         Value::Object(fields) => Ok(BatchRequest::Single(graphql_request(fields)?)),
@@ -124,16 +131,18 @@ struct GetParameters {
     extensions: Option<String>,
 }
 
-/// A GET: one request in the query string, which must be a query.
-pub(super) fn read_get(request: &axum::extract::Request) -> Result<BatchRequest, Refusal> {
+/// A GET: one request in the query string (`query`, the URI's query string).
+pub(super) fn read_get(query: &str) -> Result<BatchRequest, Refusal> {
     let not_graphql = || Refusal::bad_request("the query string is not a GraphQL request");
     // Query parsing replaces bytes that are not UTF-8 with U+FFFD, which
     // would run a query the client did not send.
-    if !percent_decodes_to_utf8(request.uri().query().unwrap_or_default()) {
+    if !percent_decodes_to_utf8(query) {
         return Err(not_graphql());
     }
-    let Query(parameters) =
-        Query::<GetParameters>::try_from_uri(request.uri()).map_err(|_| not_graphql())?;
+    let Query(parameters) = Query::<GetParameters>::try_from_uri(
+        &format!("/?{query}").parse().map_err(|_| not_graphql())?,
+    )
+    .map_err(|_| not_graphql())?;
     let mut fields = Map::new();
     fields.insert(
         "query".into(),

@@ -4,12 +4,14 @@
 
 use std::collections::BTreeMap;
 
-use async_graphql::{BatchRequest, BatchResponse};
+use async_graphql::{BatchRequest, CacheControl};
+use axum::body::Bytes;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::json;
 
+use super::response_cache::Entry;
 use crate::error::code;
 use crate::execution::{Executed, Refused};
 use crate::schema::RegistrySchema;
@@ -19,7 +21,7 @@ pub(super) const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+jso
 pub(super) const JSON: &str = "application/json";
 
 /// The media type an answer is written in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(super) enum MediaType {
     /// `application/graphql-response+json`: status codes tell request errors.
     GraphQLResponse,
@@ -177,22 +179,32 @@ impl<'a> Body<'a> {
     }
 }
 
+/// The answer to a request, and, when it may be kept for the next one
+/// (see `response_cache.rs`), what keeping it takes.
+pub(super) struct Answered {
+    pub response: Response,
+    pub keep: Option<Entry>,
+}
+
+/// The answer to a batch, or to one request.
 pub(super) async fn execute(
     schema: &RegistrySchema,
     batch: BatchRequest,
     media_type: MediaType,
     only_queries: bool,
-) -> Response {
+) -> Answered {
+    let refused = || Answered {
+        response: Refusal::method_not_allowed(
+            "only queries may be sent with GET; use POST",
+            "POST",
+        )
+        .into_response(media_type),
+        keep: None,
+    };
     let (answers, single) = match batch {
         BatchRequest::Single(request) => match schema.run(request, only_queries).await {
             Ok(executed) => (vec![executed], true),
-            Err(Refused::NotAQuery) => {
-                return Refusal::method_not_allowed(
-                    "only queries may be sent with GET; use POST",
-                    "POST",
-                )
-                .into_response(media_type);
-            }
+            Err(Refused::NotAQuery) => return refused(),
         },
         BatchRequest::Batch(requests) => {
             let runs = requests
@@ -202,31 +214,12 @@ pub(super) async fn execute(
             for run in async_graphql::futures_util::future::join_all(runs).await {
                 match run {
                     Ok(executed) => answers.push(executed),
-                    Err(Refused::NotAQuery) => {
-                        return Refusal::method_not_allowed(
-                            "only queries may be sent with GET; use POST",
-                            "POST",
-                        )
-                        .into_response(media_type);
-                    }
+                    Err(Refused::NotAQuery) => return refused(),
                 }
             }
             (answers, false)
         }
     };
-    let body = if single {
-        serde_json::to_vec(&Body::of(&answers[0]))
-    } else {
-        serde_json::to_vec(&answers.iter().map(Body::of).collect::<Vec<_>>())
-    };
-    let body = body.unwrap_or_else(|_| {
-        json!({ "errors": [{
-            "message": "internal server error",
-            "extensions": { "code": code::INTERNAL_SERVER_ERROR },
-        }] })
-        .to_string()
-        .into_bytes()
-    });
     // With the new media type, a request that never executed is a client
     // error (for a batch: when none of its operations executed);
     // `application/json` keeps 200 for every GraphQL response.
@@ -236,19 +229,103 @@ pub(super) async fn execute(
         } else {
             StatusCode::OK
         };
-    let mut response = (
-        status,
-        [(header::CONTENT_TYPE, media_type.content_type())],
-        body,
-    )
-        .into_response();
-    let results = BatchResponse::Batch(answers.into_iter().map(|a| a.response).collect());
-    if results.is_ok()
-        && let Some(cache_control) = results.cache_control().value()
-        && let Ok(value) = HeaderValue::from_str(&cache_control)
-    {
-        response.headers_mut().insert(header::CACHE_CONTROL, value);
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(media_type.content_type()),
+    );
+    let succeeded = answers.iter().all(|a| a.response.errors.is_empty());
+    let mut cache_control: Option<CacheControl> = None;
+    for answer in &answers {
+        let hint = answer.response.cache_control;
+        cache_control = Some(cache_control.map_or(hint, |merged| merge(merged, hint)));
+        headers.extend(answer.response.http_headers.clone());
     }
-    response.headers_mut().extend(results.http_headers());
-    response
+    if succeeded
+        && let Some(value) = cache_control.and_then(|hint| hint.value())
+        && let Ok(value) = HeaderValue::from_str(&value)
+    {
+        headers.insert(header::CACHE_CONTROL, value);
+    }
+    if !single {
+        let body = serde_json::to_vec(&answers.iter().map(Body::of).collect::<Vec<_>>())
+            .unwrap_or_else(|_| internal_error());
+        return Answered {
+            response: (status, headers.clone(), body).into_response(),
+            keep: None,
+        };
+    }
+    let answer = answers.into_iter().next().expect("one answer");
+    // The body up to its extensions, then the extensions: what is kept is
+    // the part that does not change from one request to the next.
+    let head = serde_json::to_vec(&Body {
+        extensions: &BTreeMap::new(),
+        ..Body::of(&answer)
+    })
+    .map(|mut head| {
+        head.pop(); // the closing brace
+        Bytes::from(head)
+    });
+    let Ok(head) = head else {
+        return Answered {
+            response: (status, headers, internal_error()).into_response(),
+            keep: None,
+        };
+    };
+    let body = with_extensions(&head, &answer.response.extensions);
+    let response = (status, headers.clone(), body).into_response();
+    let keep = (succeeded && !answer.failed_early).then(|| Entry {
+        version: None,
+        status,
+        headers,
+        body: head,
+        cost: answer.cost,
+        reads_data: answer.statements > 0,
+        operation: answer.operation,
+    });
+    Answered { response, keep }
+}
+
+/// A body from its head (`{"data":...` without the closing brace) and its
+/// extensions.
+pub(super) fn with_extensions(
+    head: &[u8],
+    extensions: &BTreeMap<String, async_graphql::Value>,
+) -> Vec<u8> {
+    let mut body = Vec::with_capacity(head.len() + 128);
+    body.extend_from_slice(head);
+    if !extensions.is_empty() {
+        // `{` alone when the head holds no member (it always holds `data`).
+        if body.len() > 1 {
+            body.push(b',');
+        }
+        body.extend_from_slice(b"\"extensions\":");
+        if serde_json::to_writer(&mut body, extensions).is_err() {
+            return internal_error();
+        }
+    }
+    body.push(b'}');
+    body
+}
+
+/// The cache hint of a batch: the shortest `max-age` of its answers,
+/// `private` if any is (as async-graphql merges the hints of its fields).
+fn merge(a: CacheControl, b: CacheControl) -> CacheControl {
+    CacheControl {
+        public: a.public && b.public,
+        max_age: match (a.max_age, b.max_age) {
+            (-1, _) | (_, -1) => -1,
+            (age, 0) | (0, age) => age,
+            (a, b) => a.min(b),
+        },
+    }
+}
+
+fn internal_error() -> Vec<u8> {
+    json!({ "errors": [{
+        "message": "internal server error",
+        "extensions": { "code": code::INTERNAL_SERVER_ERROR },
+    }] })
+    .to_string()
+    .into_bytes()
 }

@@ -4,6 +4,10 @@
 //! over it, and helpers that run a query and return its JSON.
 #![allow(dead_code)]
 
+mod http;
+#[allow(unused_imports)]
+pub use http::*;
+
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -24,6 +28,8 @@ pub enum Backend {
 /// A database of the test's own, dropped (PostgreSQL) or deleted (SQLite) afterwards.
 pub struct TestDb {
     pub db: DatabaseConnection,
+    /// Where it is, for another pool or another process.
+    pub url: String,
     pub backend: Backend,
     _dir: Option<tempfile::TempDir>,
     postgres: Option<(String, String)>,
@@ -50,6 +56,7 @@ impl TestDb {
                 let db = connect(&url).await;
                 Self {
                     db,
+                    url,
                     backend,
                     _dir: Some(dir),
                     postgres: None,
@@ -78,6 +85,7 @@ impl TestDb {
                 let db = connect(&url).await;
                 Self {
                     db,
+                    url,
                     backend,
                     _dir: None,
                     postgres: Some((server, name)),
@@ -106,7 +114,7 @@ impl TestDb {
     }
 
     pub fn schema(&self) -> RegistrySchema {
-        build_schema(self.db.clone(), &SchemaConfig::default())
+        build_schema(self.db.clone(), &SchemaConfig::for_tests())
     }
 }
 
@@ -121,7 +129,7 @@ pub fn router_with(test_db: &TestDb, config: &SchemaConfig) -> Router {
 
 /// The real router over `test_db`, with the default settings.
 pub fn router(test_db: &TestDb) -> Router {
-    router_with(test_db, &SchemaConfig::default())
+    router_with(test_db, &SchemaConfig::for_tests())
 }
 
 /// The ordinary request many tests send, and its exact data.
@@ -158,6 +166,11 @@ impl Drop for TestDb {
             .join();
         }
     }
+}
+
+/// Another pool on the same database, as another server would have.
+pub async fn another_pool(test_db: &TestDb) -> DatabaseConnection {
+    connect(&test_db.url).await
 }
 
 async fn connect(url: &str) -> DatabaseConnection {

@@ -1,0 +1,62 @@
+//! Indexes that serve the lists of standards: each committee's and working
+//! group's standards by code (a page of 20 per parent is then an index
+//! range, not a sort of every child), and the filters on status and kind
+//! (a filtered `totalCount` is then counted in an index).
+
+use sea_orm_migration::prelude::*;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[derive(DeriveIden)]
+enum Standard {
+    Table,
+    CommitteeId,
+    WorkingGroupId,
+    Code,
+    Status,
+    Kind,
+}
+
+/// Each index's name and columns.
+fn indexes() -> [(&'static str, Vec<Standard>); 4] {
+    [
+        (
+            "idx_standard_committee_id_code",
+            vec![Standard::CommitteeId, Standard::Code],
+        ),
+        (
+            "idx_standard_working_group_id_code",
+            vec![Standard::WorkingGroupId, Standard::Code],
+        ),
+        (
+            "idx_standard_status_code",
+            vec![Standard::Status, Standard::Code],
+        ),
+        ("idx_standard_kind", vec![Standard::Kind]),
+    ]
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for (name, columns) in indexes() {
+            let mut index = Index::create();
+            index.name(name).table(Standard::Table);
+            for column in columns {
+                index.col(column);
+            }
+            manager.create_index(index.to_owned()).await?;
+        }
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for (name, _) in indexes() {
+            manager
+                .drop_index(Index::drop().name(name).table(Standard::Table).to_owned())
+                .await?;
+        }
+        Ok(())
+    }
+}

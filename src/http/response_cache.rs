@@ -1,0 +1,164 @@
+//! Answers kept across requests, so that a request the server has answered
+//! before, for the same data, is answered without running it again.
+//!
+//! The registry's data changes only by import, so an answer stays right
+//! until the next import commits. Each kept answer records the data version
+//! it was computed at (`data_version.rs`); before one is served, the current
+//! version is read (one cheap read, shared by the requests waiting on it),
+//! and an answer of an older version is dropped instead. Imports by this
+//! process, by another process on the same SQLite file and by any server on
+//! the same PostgreSQL database are all seen, because every one bumps the
+//! version in its own transaction. An answer that read nothing from the
+//! database (introspection, `__typename`) does not depend on the data and
+//! is kept without a version.
+//!
+//! A request is known by its bytes (a POST's body, a GET's query string),
+//! its method and the media type it is answered in; only single requests
+//! answered without errors are kept. Memory is bounded: at most
+//! `SchemaConfig::response_cache_mib` of keys and answers, the least
+//! valuable evicted first (quick_cache's CLOCK-Pro).
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use axum::body::Bytes;
+use axum::http::{HeaderMap, StatusCode};
+use quick_cache::Weighter;
+use quick_cache::sync::Cache;
+use sea_orm::DatabaseConnection;
+
+use super::response::MediaType;
+use crate::data_version::DataVersion;
+use crate::execution::cost::Cost;
+
+/// How a request is known: its method, the media type of its answer and
+/// its bytes.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(super) struct Key {
+    pub get: bool,
+    pub media_type: MediaType,
+    pub request: Bytes,
+}
+
+/// A kept answer.
+pub(super) struct Entry {
+    /// The data version it was computed at; `None` when it read no data.
+    pub version: Option<i64>,
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    /// The body up to its `extensions` (`{"data":...`, no closing brace):
+    /// the cost reported after it is the request's own.
+    pub body: Bytes,
+    pub cost: Cost,
+    /// Whether computing it read the database (else it holds for any data).
+    pub reads_data: bool,
+    /// The operation's name, for the metrics.
+    pub operation: Option<String>,
+}
+
+/// Weighs an entry by the bytes it holds.
+#[derive(Clone)]
+struct Bytesize;
+
+impl Weighter<Key, std::sync::Arc<Entry>> for Bytesize {
+    fn weight(&self, key: &Key, entry: &std::sync::Arc<Entry>) -> u64 {
+        // Headers, lengths and the map's own bookkeeping, roughly.
+        const OVERHEAD: usize = 256;
+        (key.request.len() + entry.body.len() + OVERHEAD) as u64
+    }
+}
+
+/// The response cache of one router.
+pub(super) struct ResponseCache {
+    entries: Cache<Key, std::sync::Arc<Entry>, Bytesize>,
+    version: DataVersion,
+    hits: AtomicU64,
+    misses: AtomicU64,
+}
+
+impl ResponseCache {
+    /// A cache of at most `mib` MiB over `db`; `None` when `mib` is 0.
+    pub fn new(db: DatabaseConnection, mib: usize) -> Option<Self> {
+        if mib == 0 {
+            return None;
+        }
+        let bytes = (mib as u64) << 20;
+        Some(Self {
+            // Sized for answers of a few KB; large ones weigh more.
+            entries: Cache::with_weighter((bytes / 4096) as usize, bytes, Bytesize),
+            version: DataVersion::new(db),
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+        })
+    }
+
+    /// The kept answer to `key`, if it is still right.
+    pub async fn get(&self, key: &Key) -> Option<std::sync::Arc<Entry>> {
+        let Some(entry) = self.entries.get(key) else {
+            self.misses.fetch_add(1, Ordering::Relaxed);
+            return None;
+        };
+        if let Some(version) = entry.version {
+            match self.version.current().await {
+                Ok(current) if current == version => {}
+                // Older data, or a version that cannot be read: not served.
+                _ => {
+                    self.entries.remove(key);
+                    self.misses.fetch_add(1, Ordering::Relaxed);
+                    return None;
+                }
+            }
+        }
+        self.hits.fetch_add(1, Ordering::Relaxed);
+        Some(entry)
+    }
+
+    /// The data version now, read before running a request whose answer may
+    /// be kept; `None` when it cannot be read (the answer is then not kept).
+    pub async fn version(&self) -> Option<i64> {
+        self.version.current().await.ok()
+    }
+
+    pub fn insert(&self, key: Key, entry: Entry) {
+        self.entries.insert(key, std::sync::Arc::new(entry));
+    }
+
+    /// Hits, misses, the bytes held and the most it may hold, for `/metrics`.
+    pub fn usage(&self) -> CacheUsage {
+        CacheUsage {
+            hits: self.hits.load(Ordering::Relaxed),
+            misses: self.misses.load(Ordering::Relaxed),
+            bytes: self.entries.weight(),
+            capacity: self.entries.capacity(),
+        }
+    }
+}
+
+/// What `/metrics` reports of the cache.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct CacheUsage {
+    hits: u64,
+    misses: u64,
+    bytes: u64,
+    capacity: u64,
+}
+
+impl CacheUsage {
+    /// In Prometheus' text format.
+    pub fn prometheus(&self) -> String {
+        format!(
+            "# HELP response_cache_hits_total Requests answered from the response cache.\n\
+             # TYPE response_cache_hits_total counter\n\
+             response_cache_hits_total {}\n\
+             # HELP response_cache_misses_total Requests the response cache could not answer.\n\
+             # TYPE response_cache_misses_total counter\n\
+             response_cache_misses_total {}\n\
+             # HELP response_cache_bytes Bytes of requests and answers the response cache holds.\n\
+             # TYPE response_cache_bytes gauge\n\
+             response_cache_bytes {}\n\
+             # HELP response_cache_capacity_bytes The most the response cache may hold.\n\
+             # TYPE response_cache_capacity_bytes gauge\n\
+             response_cache_capacity_bytes {}\n",
+            self.hits, self.misses, self.bytes, self.capacity
+        )
+    }
+}
