@@ -22,13 +22,18 @@ pub const DEFAULT_MAX_DEPTH: usize = 16;
 pub const DEFAULT_MAX_COMPLEXITY: usize = 300_000;
 /// The complexity all requests being executed may add up to: answers are
 /// built in memory, about 1 KB per unit (a page of 4,000 standards with
-/// their committees costs 32,841 and holds about 35 MB while it is built),
-/// so this bounds the memory of a burst of large queries near 1 GB.
-pub const DEFAULT_MAX_COMPLEXITY_IN_FLIGHT: usize = 1_000_000;
+/// their committees costs 32,871 and holds about 35 MB while it is built),
+/// so this bounds the memory of a burst of large queries near 100 MB; three
+/// such pages at once keep two cores busy.
+pub const DEFAULT_MAX_COMPLEXITY_IN_FLIGHT: usize = 100_000;
 /// Most operations in one batched request.
 pub const DEFAULT_MAX_BATCH: usize = 16;
-/// Connections in the database pool.
+/// Connections in the database pool on PostgreSQL.
 pub const DEFAULT_MAX_CONNECTIONS: u32 = 16;
+/// Connections in the pool on SQLite: each has a thread, a page cache and
+/// prepared statements of its own, and more than a few cannot run at once
+/// on a small machine.
+pub const DEFAULT_SQLITE_MAX_CONNECTIONS: u32 = 8;
 /// Most aliases in one document: an alias bomb asks for one field thousands of times.
 pub const DEFAULT_MAX_ALIASES: usize = 64;
 /// Most root fields in one operation.
@@ -48,11 +53,12 @@ pub const DEFAULT_ACQUIRE_TIMEOUT_MS: u64 = 3_000;
 pub const DEFAULT_SHUTDOWN_GRACE_SECS: u64 = 20;
 /// How long the server keeps retrying a database it cannot reach at start, in seconds.
 pub const DEFAULT_CONNECT_RETRY_SECS: u64 = 60;
-/// How much of an SQLite file is read through a memory map, in MiB: mapped
-/// pages are shared by every pooled connection (the operating system's page
-/// cache), where SQLite's own cache is per connection and reads past it are
-/// system calls.
-pub const DEFAULT_SQLITE_MMAP_MIB: u32 = 1024;
+/// How much of an SQLite file is read through a memory map, in MiB. Off by
+/// default: each pooled connection maps the file again, and every mapped page
+/// counts again in the process's resident memory (what `ps`, a container's
+/// limit and the OOM killer see): 16 connections on a 100 MB file showed 1.6
+/// GB. Mapping saves a system call per page read past SQLite's own cache.
+pub const DEFAULT_SQLITE_MMAP_MIB: u32 = 0;
 /// Queries kept by automatic persisted queries (an LRU cache); 0 turns them off.
 pub const DEFAULT_APQ_CACHE_SIZE: usize = 1000;
 /// Memory for answers kept across requests (the response cache), in MiB.
@@ -104,9 +110,9 @@ pub struct DatabaseConfig {
     /// sqlite://FILE?mode=rwc or postgres://USER@HOST/DB.
     #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
     pub database_url: String,
-    /// Connections in the database pool.
-    #[arg(long, env = "REGISTRY_MAX_CONNECTIONS", default_value_t = DEFAULT_MAX_CONNECTIONS, global = true)]
-    pub max_connections: u32,
+    /// Connections in the database pool (default: 16 on PostgreSQL, 8 on SQLite).
+    #[arg(long, env = "REGISTRY_MAX_CONNECTIONS", global = true)]
+    pub max_connections: Option<u32>,
     /// Longest one SQL statement may run on PostgreSQL, in milliseconds.
     #[arg(long, env = "REGISTRY_STATEMENT_TIMEOUT_MS", default_value_t = DEFAULT_STATEMENT_TIMEOUT_MS, global = true)]
     pub statement_timeout_ms: u64,
@@ -122,11 +128,21 @@ pub struct DatabaseConfig {
 }
 
 impl DatabaseConfig {
+    /// Connections in the pool: as configured, else the backend's default.
+    pub fn pool_size(&self) -> u32 {
+        self.max_connections
+            .unwrap_or(if self.database_url.starts_with("sqlite:") {
+                DEFAULT_SQLITE_MAX_CONNECTIONS
+            } else {
+                DEFAULT_MAX_CONNECTIONS
+            })
+    }
+
     /// The defaults, on `database_url`.
     pub fn for_url(database_url: impl Into<String>) -> Self {
         Self {
             database_url: database_url.into(),
-            max_connections: DEFAULT_MAX_CONNECTIONS,
+            max_connections: None,
             statement_timeout_ms: DEFAULT_STATEMENT_TIMEOUT_MS,
             acquire_timeout_ms: DEFAULT_ACQUIRE_TIMEOUT_MS,
             connect_retry_secs: DEFAULT_CONNECT_RETRY_SECS,

@@ -30,7 +30,7 @@ use crate::config::DatabaseConfig;
 pub async fn connect(config: &DatabaseConfig) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(&config.database_url);
     options
-        .max_connections(config.max_connections)
+        .max_connections(config.pool_size())
         .acquire_timeout(Duration::from_millis(config.acquire_timeout_ms))
         .statement_timeout(Duration::from_millis(config.statement_timeout_ms))
         .sqlx_logging(false);

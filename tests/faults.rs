@@ -389,7 +389,7 @@ async fn postgres_lost_while_serving_fails_cleanly_and_comes_back() {
     let test_db = TestDb::with_dataset(Backend::Postgres).await;
     let proxy = Proxy::start(postgres_address()).await;
     let pool = db::connect(&DatabaseConfig {
-        max_connections: 4,
+        max_connections: Some(4),
         acquire_timeout_ms: 1_000,
         statement_timeout_ms: 2_000,
         ..DatabaseConfig::for_url(database_url(&test_db, Some(proxy.port)).await)

@@ -843,7 +843,7 @@ on_every_backend! {
         let test_db = TestDb::with_dataset(backend).await;
         let url = database_url(&test_db).await;
         let pool = standards_registry::db::connect(&DatabaseConfig {
-            max_connections: 1,
+            max_connections: Some(1),
             acquire_timeout_ms: 4_000,
             ..DatabaseConfig::for_url(url)
         })

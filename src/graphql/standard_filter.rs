@@ -7,19 +7,20 @@ use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
 use async_graphql::{Context, Enum, InputObject};
-use entity::standard;
+use entity::standard::{StandardKind as StoredKind, StandardStatus as StoredStatus};
+use entity::{committee, standard, working_group};
 use sea_orm::sea_query::{
-    Asterisk, Condition, Expr, ExprTrait, Func, LikeExpr, NullOrdering, Query, SelectStatement,
-    WindowStatement,
+    Alias, Asterisk, Condition, Expr, ExprTrait, Func, JoinType, LikeExpr, NullOrdering, Query,
+    SelectStatement, SubQueryStatement,
 };
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, Order, QueryFilter,
-    QueryOrder, QueryTrait, Select,
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityName, EntityTrait, FromQueryResult,
+    Order, QueryFilter, QueryOrder, QueryTrait, Select,
 };
 
 use super::committee::{SubtreeOf, committee_by_code};
 use super::connection::{
-    Connection, PageArgs, SortKeys, Window, decode_keyed_cursor, keyed_sql_page,
+    Connection, PageArgs, SortKeys, Window, decode_keyed_cursor, keyed_sql_page, wants_total,
 };
 use super::loader::{LoadResult, Owner, RegistryLoader, loaders};
 use super::standard::{Standard, StandardKind, StandardStatus};
@@ -27,7 +28,6 @@ use super::working_group::working_group_by_code;
 use crate::codes::lookup_key;
 use crate::config::SchemaConfig;
 use crate::error::{AppError, AppResult};
-use entity::standard::{StandardKind as StoredKind, StandardStatus as StoredStatus};
 
 /// Which standards a list holds. Every condition given must hold.
 #[derive(InputObject, Clone, Debug, Default)]
@@ -180,40 +180,90 @@ impl ResolvedFilter {
         )
     }
 
-    /// Pages of the standards of many owners in one statement: each row is
-    /// numbered within its owner's list (`ROW_NUMBER() OVER (PARTITION BY
-    /// ..)`), which is counted alongside, and only the rows of `window` (and
-    /// one past it, which tells that a next page exists) are read.
-    fn paged_select(
+    /// One page of standards for each of many owners, in one statement:
+    /// every owner's page is an index range (`LIMIT`/`OFFSET` on the owner's
+    /// own rows, `owner_id, code` being indexed), not a numbering of all its
+    /// rows. SQLite runs the page as a correlated `IN` subquery, PostgreSQL
+    /// as a `LATERAL` join; owners with no row in their window still get a
+    /// row (of nulls), which carries their total when `with_total`.
+    fn owner_pages(
         &self,
-        scope: Condition,
-        owner: standard::Column,
+        backend: DbBackend,
+        by_committee: bool,
+        owners: &[i32],
         window: Window,
+        with_total: bool,
     ) -> SelectStatement {
-        let mut numbering = WindowStatement::partition_by(owner);
+        let owner_column = if by_committee {
+            standard::Column::CommitteeId
+        } else {
+            standard::Column::WorkingGroupId
+        };
+        let owner_table = if by_committee {
+            committee::Entity.table_ref()
+        } else {
+            working_group::Entity.table_ref()
+        };
+        let of_owner = Condition::all().add(
+            Expr::col((standard::Entity, owner_column)).equals((PAGE_OWNER, Alias::new("id"))),
+        );
+        let mut page = standard::Entity::find()
+            .filter(self.condition(of_owner.clone()))
+            .into_query();
         for key in self.ordering() {
             match key.nulls {
-                Some(nulls) => numbering.order_by_expr_with_nulls(key.expr, key.order, nulls),
-                None => numbering.order_by_expr(key.expr, key.order),
+                Some(nulls) => page.order_by_expr_with_nulls(key.expr, key.order, nulls),
+                None => page.order_by_expr(key.expr, key.order),
             };
         }
-        let mut ranked = standard::Entity::find()
-            .filter(self.condition(scope))
-            .into_query();
-        ranked
-            .expr_window_as(Expr::cust("ROW_NUMBER()"), numbering, PAGE_POSITION)
-            .expr_window_as(
-                Expr::cust("COUNT(*)"),
-                WindowStatement::partition_by(owner),
+        page.limit(window.limit as u64 + 1)
+            .offset(window.offset as u64);
+        let mut select = Query::select();
+        select.expr_as(Expr::col((PAGE_OWNER, Alias::new("id"))), PAGE_OWNER_ID);
+        if with_total {
+            let count = Query::select()
+                .expr(Expr::cust("COUNT(*)"))
+                .from(standard::Entity)
+                .cond_where(self.condition(of_owner))
+                .to_owned();
+            select.expr_as(
+                Expr::SubQuery(None, Box::new(SubQueryStatement::SelectStatement(count))),
                 PAGE_TOTAL,
             );
-        Query::select()
-            .column(Asterisk)
-            .from_subquery(ranked, "ranked")
-            .and_where(Expr::col(PAGE_POSITION).gt(window.offset as i64))
-            .and_where(Expr::col(PAGE_POSITION).lte((window.offset + window.limit + 1) as i64))
-            .order_by(PAGE_POSITION, Order::Asc)
-            .to_owned()
+        }
+        select
+            .column((standard::Entity, Asterisk))
+            .from_as(owner_table, PAGE_OWNER)
+            .and_where(Expr::col((PAGE_OWNER, Alias::new("id"))).is_in(owners.iter().copied()));
+        match backend {
+            DbBackend::Postgres => {
+                select.join_lateral(
+                    JoinType::LeftJoin,
+                    page,
+                    standard::Entity,
+                    Expr::cust("TRUE"),
+                );
+            }
+            _ => {
+                let ids = page
+                    .clear_selects()
+                    .column((standard::Entity, standard::Column::Id))
+                    .to_owned();
+                select.join(
+                    JoinType::LeftJoin,
+                    standard::Entity,
+                    Expr::col((standard::Entity, standard::Column::Id)).in_subquery(ids),
+                );
+            }
+        }
+        select.order_by((PAGE_OWNER, Alias::new("id")), Order::Asc);
+        for key in self.ordering() {
+            match key.nulls {
+                Some(nulls) => select.order_by_expr_with_nulls(key.expr, key.order, nulls),
+                None => select.order_by_expr(key.expr, key.order),
+            };
+        }
+        select
     }
 
     fn condition(&self, scope: Condition) -> Condition {
@@ -269,16 +319,20 @@ impl ResolvedFilter {
                     OrderDirection::Desc => Order::Desc,
                 };
                 let (expr, nulls) = match field {
-                    StandardOrderField::Code => (Expr::col(Column::Code), None),
-                    StandardOrderField::Title => (Expr::col(Column::Title), None),
-                    StandardOrderField::Year => (Expr::col(Column::Year), year_nulls),
+                    StandardOrderField::Code => (Expr::col((standard::Entity, Column::Code)), None),
+                    StandardOrderField::Title => {
+                        (Expr::col((standard::Entity, Column::Title)), None)
+                    }
+                    StandardOrderField::Year => {
+                        (Expr::col((standard::Entity, Column::Year)), year_nulls)
+                    }
                     StandardOrderField::Status => (lifecycle_rank(), None),
                 };
                 SortKey { expr, order, nulls }
             })
             .collect();
         keys.push(SortKey {
-            expr: Expr::col(Column::Id),
+            expr: Expr::col((standard::Entity, Column::Id)),
             order: Order::Asc,
             nulls: None,
         });
@@ -460,8 +514,10 @@ pub async fn standards_page(
     .await
 }
 
-/// The columns `paged_select` adds: a row's position in its owner's list, and the list's length.
-const PAGE_POSITION: &str = "page_position";
+/// What `owner_pages` names: the owners' table, the owner of a row and the
+/// length of the owner's whole list.
+const PAGE_OWNER: &str = "page_owner";
+const PAGE_OWNER_ID: &str = "page_owner_id";
 const PAGE_TOTAL: &str = "page_total";
 
 /// A status's place in a standard's life, for ordering by status.
@@ -492,6 +548,8 @@ pub struct StandardsOf {
     pub owner: Owner,
     pub filter: ResolvedFilter,
     pub window: Option<Window>,
+    /// Whether the length of the whole list is asked for (`totalCount`).
+    pub with_total: bool,
 }
 
 /// The rows a `StandardsOf` asked for and the length of the whole list.
@@ -508,17 +566,17 @@ impl Loader<StandardsOf> for RegistryLoader {
     /// One statement per filter, window and kind of owner (in practice one
     /// per query level), however many parents ask.
     async fn load(&self, keys: &[StandardsOf]) -> LoadResult<HashMap<StandardsOf, Self::Value>> {
-        let mut batches: HashMap<(&ResolvedFilter, Option<Window>, bool), Vec<Owner>> =
-            HashMap::new();
+        type Batch<'a> = (&'a ResolvedFilter, Option<Window>, bool, bool);
+        let mut batches: HashMap<Batch, Vec<Owner>> = HashMap::new();
         for key in keys {
             let by_committee = matches!(key.owner, Owner::Committee(_));
             batches
-                .entry((&key.filter, key.window, by_committee))
+                .entry((&key.filter, key.window, by_committee, key.with_total))
                 .or_default()
                 .push(key.owner);
         }
         let mut answer = HashMap::with_capacity(keys.len());
-        for ((filter, window, by_committee), owners) in batches {
+        for ((filter, window, by_committee, with_total), owners) in batches {
             let scope = Owner::condition(
                 &owners,
                 standard::Column::CommitteeId,
@@ -547,19 +605,34 @@ impl Loader<StandardsOf> for RegistryLoader {
                     }
                 }
                 Some(window) => {
-                    let column = if by_committee {
-                        standard::Column::CommitteeId
-                    } else {
-                        standard::Column::WorkingGroupId
-                    };
+                    let ids: Vec<i32> = owners
+                        .iter()
+                        .map(|owner| match *owner {
+                            Owner::Committee(id) | Owner::WorkingGroup(id) => id,
+                        })
+                        .collect();
+                    let backend = self.db.get_database_backend();
                     let statement =
-                        filter.paged_select(Condition::all().add(scope), column, window);
+                        filter.owner_pages(backend, by_committee, &ids, window, with_total);
                     for result in self.db.query_all(&statement).await.map_err(Arc::new)? {
-                        let row =
-                            standard::Model::from_query_result(&result, "").map_err(Arc::new)?;
-                        let total: i64 = result.try_get("", PAGE_TOTAL).map_err(Arc::new)?;
-                        if let Some(page) = owner_of(&row).and_then(|owner| pages.get_mut(&owner)) {
+                        let owner: i32 = result.try_get("", PAGE_OWNER_ID).map_err(Arc::new)?;
+                        let owner = if by_committee {
+                            Owner::Committee(owner)
+                        } else {
+                            Owner::WorkingGroup(owner)
+                        };
+                        let Some(page) = pages.get_mut(&owner) else {
+                            continue;
+                        };
+                        if with_total {
+                            let total: i64 = result.try_get("", PAGE_TOTAL).map_err(Arc::new)?;
                             page.total = total as usize;
+                        }
+                        // An owner with no row in its window: nulls only.
+                        let id: Option<i32> = result.try_get("", "id").map_err(Arc::new)?;
+                        if id.is_some() {
+                            let row = standard::Model::from_query_result(&result, "")
+                                .map_err(Arc::new)?;
                             page.rows.push(Arc::new(row));
                         }
                     }
@@ -571,6 +644,7 @@ impl Loader<StandardsOf> for RegistryLoader {
                         owner,
                         filter: filter.clone(),
                         window,
+                        with_total,
                     },
                     page,
                 )
@@ -600,6 +674,7 @@ pub async fn standards_of(
             owner,
             filter,
             window,
+            with_total: wants_total(ctx),
         })
         .await?
         .unwrap_or_default();

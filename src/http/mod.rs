@@ -324,6 +324,8 @@ fn cacheable_over_get(mut response: Response, is_get: bool) -> Response {
 }
 
 /// A kept answer, with the cost of this request: no statement, nothing run.
+/// The kept bytes are sent as they are (an answer of a megabyte is not
+/// copied), followed by this request's extensions.
 fn kept_answer(kept: &response_cache::Entry, report_cost: bool, is_get: bool) -> Response {
     let mut extensions = std::collections::BTreeMap::new();
     if report_cost {
@@ -336,11 +338,15 @@ fn kept_answer(kept: &response_cache::Entry, report_cost: bool, is_get: bool) ->
         .expect("a JSON object is a value");
         extensions.insert("cost".to_owned(), cost);
     }
-    let body = response::with_extensions(&kept.body, &extensions);
-    cacheable_over_get(
-        (kept.status, kept.headers.clone(), body).into_response(),
-        is_get,
-    )
+    let tail = Bytes::from(response::extensions_tail(&extensions));
+    let length = kept.body.len() + tail.len();
+    let chunks = [kept.body.clone(), tail].map(Ok::<_, std::convert::Infallible>);
+    let body = axum::body::Body::from_stream(async_graphql::futures_util::stream::iter(chunks));
+    let mut response = (kept.status, kept.headers.clone(), body).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+    cacheable_over_get(response, is_get)
 }
 
 /// Serves `app` until Ctrl-C or SIGTERM, then stops taking connections and

@@ -292,20 +292,21 @@ pub(super) fn with_extensions(
     head: &[u8],
     extensions: &BTreeMap<String, async_graphql::Value>,
 ) -> Vec<u8> {
-    let mut body = Vec::with_capacity(head.len() + 128);
-    body.extend_from_slice(head);
-    if !extensions.is_empty() {
-        // `{` alone when the head holds no member (it always holds `data`).
-        if body.len() > 1 {
-            body.push(b',');
-        }
-        body.extend_from_slice(b"\"extensions\":");
-        if serde_json::to_writer(&mut body, extensions).is_err() {
-            return internal_error();
-        }
-    }
-    body.push(b'}');
+    let mut body = head.to_vec();
+    body.extend_from_slice(&extensions_tail(extensions));
     body
+}
+
+/// What follows a head: `,"extensions":{..}}`, or `}` without extensions.
+/// The head always holds a member (`data` or `errors`).
+pub(super) fn extensions_tail(extensions: &BTreeMap<String, async_graphql::Value>) -> Vec<u8> {
+    let mut tail = Vec::with_capacity(128);
+    if !extensions.is_empty() {
+        tail.extend_from_slice(b",\"extensions\":");
+        serde_json::to_writer(&mut tail, extensions).expect("extensions serialize");
+    }
+    tail.push(b'}');
+    tail
 }
 
 /// The cache hint of a batch: the shortest `max-age` of its answers,

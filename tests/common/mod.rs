@@ -175,7 +175,7 @@ pub async fn another_pool(test_db: &TestDb) -> DatabaseConnection {
 
 async fn connect(url: &str) -> DatabaseConnection {
     let config = DatabaseConfig {
-        max_connections: 4,
+        max_connections: Some(4),
         ..DatabaseConfig::for_url(url)
     };
     let conn = db::connect(&config)
