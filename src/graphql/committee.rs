@@ -12,8 +12,10 @@ use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use super::connection::{Connection, PageArgs, sql_page};
 use super::id::{NodeType, encode};
 use super::liaison::{Liaison, LiaisonsOf};
-use super::loader::{LoadResult, Owner, RegistryLoader, group_by, index_by, loaders, rows_where};
-use super::position::{Position, PositionsOf};
+use super::loader::{
+    ById, ChildrenOf, LoadResult, Owner, RegistryLoader, Relation, group_by, loaders,
+};
+use super::position::{Position, PositionsHeldBy};
 use super::source::{Source, sources};
 use super::standard::Standard;
 use super::standard_filter::{StandardFilter, StandardOrder, standards_of};
@@ -76,7 +78,7 @@ impl Committee {
     async fn parent(&self, ctx: &Context<'_>) -> AppResult<Option<Committee>> {
         match self.0.parent_id {
             Some(id) => Ok(loaders(ctx)
-                .load_one(CommitteeById(id))
+                .load_one(CommitteeById::new(id))
                 .await?
                 .map(Committee)),
             None => Ok(None),
@@ -86,7 +88,7 @@ impl Committee {
     /// Subcommittees, by code.
     async fn subcommittees(&self, ctx: &Context<'_>) -> AppResult<Vec<Committee>> {
         let rows = loaders(ctx)
-            .load_one(SubcommitteesOf(self.0.id))
+            .load_one(SubcommitteesOf::new(self.0.id))
             .await?
             .unwrap_or_default();
         Ok(rows.into_iter().map(Committee).collect())
@@ -104,7 +106,7 @@ impl Committee {
         // Bad page arguments are refused before the groups are read.
         args.validate()?;
         let rows = loaders(ctx)
-            .load_one(WorkingGroupsOf(self.0.id))
+            .load_one(WorkingGroupsOf::new(self.0.id))
             .await?
             .unwrap_or_default();
         Connection::from_list(rows.into_iter().map(WorkingGroup).collect(), &args)
@@ -135,7 +137,7 @@ impl Committee {
     /// Relations with international bodies: mirrors, leadership roles, participation.
     async fn liaisons(&self, ctx: &Context<'_>) -> AppResult<Vec<Liaison>> {
         let rows = loaders(ctx)
-            .load_one(LiaisonsOf(Owner::Committee(self.0.id)))
+            .load_one(LiaisonsOf::new(Owner::Committee(self.0.id)))
             .await?
             .unwrap_or_default();
         Ok(rows.into_iter().map(Liaison).collect())
@@ -144,7 +146,7 @@ impl Committee {
     /// Roles experts hold in this committee.
     async fn positions(&self, ctx: &Context<'_>) -> AppResult<Vec<Position>> {
         let rows = loaders(ctx)
-            .load_one(PositionsOf::Holder(Owner::Committee(self.0.id)))
+            .load_one(PositionsHeldBy::new(Owner::Committee(self.0.id)))
             .await?
             .unwrap_or_default();
         Ok(rows.into_iter().map(Position).collect())
@@ -153,7 +155,7 @@ impl Committee {
     /// Figures the reports state about this committee.
     async fn statistics(&self, ctx: &Context<'_>) -> AppResult<Vec<Statistic>> {
         let rows = loaders(ctx)
-            .load_one(StatisticsOf(Owner::Committee(self.0.id)))
+            .load_one(StatisticsOf::new(Owner::Committee(self.0.id)))
             .await?
             .unwrap_or_default();
         Ok(rows.into_iter().map(Statistic).collect())
@@ -212,16 +214,27 @@ pub async fn committee_by_code(ctx: &Context<'_>, code: &str) -> AppResult<Optio
 }
 
 /// A committee by row id.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct CommitteeById(pub i32);
+pub type CommitteeById = ById<committee::Entity>;
+
+/// The subcommittees of a committee, by code.
+pub type SubcommitteesOf = ChildrenOf<Subcommittees>;
+
+/// A committee's subcommittees: committees whose parent it is.
+pub struct Subcommittees;
+
+impl Relation for Subcommittees {
+    type Entity = committee::Entity;
+    fn column() -> committee::Column {
+        committee::Column::ParentId
+    }
+    fn order() -> committee::Column {
+        committee::Column::Code
+    }
+}
 
 /// A committee by the lookup key of its code or any alias.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct CommitteeByCode(pub String);
-
-/// The subcommittees of a committee.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct SubcommitteesOf(pub i32);
 
 /// The aliases of a committee, its canonical code left out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -231,25 +244,6 @@ pub struct AliasesOf(pub i32);
 /// committee covers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct SubtreeOf(pub i32);
-
-impl Loader<CommitteeById> for RegistryLoader {
-    type Value = Arc<committee::Model>;
-    type Error = Arc<DbErr>;
-
-    async fn load(
-        &self,
-        keys: &[CommitteeById],
-    ) -> LoadResult<HashMap<CommitteeById, Self::Value>> {
-        let ids = keys.iter().map(|key| key.0);
-        let rows = rows_where::<committee::Entity>(
-            &self.db,
-            committee::Column::Id.is_in(ids),
-            committee::Column::Id,
-        )
-        .await?;
-        Ok(index_by(rows, |row| CommitteeById(row.id)))
-    }
-}
 
 impl Loader<CommitteeByCode> for RegistryLoader {
     type Value = Arc<committee::Model>;
@@ -266,24 +260,6 @@ impl Loader<CommitteeByCode> for RegistryLoader {
             .into_iter()
             .map(|(alias, committee)| (CommitteeByCode(alias.alias_key), Arc::new(committee)))
             .collect())
-    }
-}
-
-impl Loader<SubcommitteesOf> for RegistryLoader {
-    type Value = Vec<Arc<committee::Model>>;
-    type Error = Arc<DbErr>;
-
-    async fn load(
-        &self,
-        keys: &[SubcommitteesOf],
-    ) -> LoadResult<HashMap<SubcommitteesOf, Self::Value>> {
-        let parents = keys.iter().map(|key| key.0);
-        let condition = committee::Column::ParentId.is_in(parents);
-        let rows =
-            rows_where::<committee::Entity>(&self.db, condition, committee::Column::Code).await?;
-        Ok(group_by(keys, rows, |row| {
-            row.parent_id.map(SubcommitteesOf)
-        }))
     }
 }
 

@@ -1,18 +1,16 @@
 //! `Expert`: a person named in a report, their root fields, their
 //! federation entity, and their loaders.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use async_graphql::dataloader::Loader;
 use async_graphql::{Context, ID, Object};
 use entity::expert;
-use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryOrder};
+use sea_orm::{EntityTrait, QueryOrder};
 
 use super::connection::{Connection, PageArgs, sql_page};
 use super::id::{NodeType, decode_as, encode};
-use super::loader::{LoadResult, RegistryLoader, index_by, loaders, rows_where};
-use super::position::{Position, PositionsOf};
+use super::loader::{ById, ByKey, Relation, loaders};
+use super::position::{Position, PositionsOfExpert};
 use super::source::{Source, sources};
 use crate::error::AppResult;
 
@@ -44,7 +42,7 @@ impl Expert {
     /// Roles they hold.
     async fn positions(&self, ctx: &Context<'_>) -> AppResult<Vec<Position>> {
         let rows = loaders(ctx)
-            .load_one(PositionsOf::Expert(self.0.id))
+            .load_one(PositionsOfExpert::new(self.0.id))
             .await?
             .unwrap_or_default();
         Ok(rows.into_iter().map(Position).collect())
@@ -94,35 +92,27 @@ impl ExpertQuery {
 
 pub async fn expert_by_id(ctx: &Context<'_>, id: &str) -> AppResult<Option<Expert>> {
     let key = decode_as(NodeType::Expert, id)?;
-    Ok(loaders(ctx).load_one(ExpertByKey(key)).await?.map(Expert))
+    Ok(loaders(ctx)
+        .load_one(ExpertByKey::new(key))
+        .await?
+        .map(Expert))
 }
 
 /// An expert by row id.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct ExpertById(pub i32);
+pub type ExpertById = ById<expert::Entity>;
 
 /// An expert by dataset key.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct ExpertByKey(pub String);
+pub type ExpertByKey = ByKey<ExpertKeys>;
 
-impl Loader<ExpertById> for RegistryLoader {
-    type Value = Arc<expert::Model>;
-    type Error = Arc<DbErr>;
+/// Experts by `key`, unique.
+pub struct ExpertKeys;
 
-    async fn load(&self, keys: &[ExpertById]) -> LoadResult<HashMap<ExpertById, Self::Value>> {
-        let condition = expert::Column::Id.is_in(keys.iter().map(|key| key.0));
-        let rows = rows_where::<expert::Entity>(&self.db, condition, expert::Column::Id).await?;
-        Ok(index_by(rows, |row| ExpertById(row.id)))
+impl Relation for ExpertKeys {
+    type Entity = expert::Entity;
+    fn column() -> expert::Column {
+        expert::Column::Key
     }
-}
-
-impl Loader<ExpertByKey> for RegistryLoader {
-    type Value = Arc<expert::Model>;
-    type Error = Arc<DbErr>;
-
-    async fn load(&self, keys: &[ExpertByKey]) -> LoadResult<HashMap<ExpertByKey, Self::Value>> {
-        let condition = expert::Column::Key.is_in(keys.iter().map(|key| key.0.clone()));
-        let rows = rows_where::<expert::Entity>(&self.db, condition, expert::Column::Id).await?;
-        Ok(index_by(rows, |row| ExpertByKey(row.key.clone())))
+    fn order() -> expert::Column {
+        expert::Column::Id
     }
 }

@@ -1,18 +1,16 @@
 //! `Liaison` and `InternationalBody`: a national body's relation with an
 //! international one, its root fields, its federation entity, and loaders.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use async_graphql::dataloader::Loader;
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use entity::liaison;
-use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use super::committee::{Committee, CommitteeById};
 use super::connection::{Connection, PageArgs, sql_page};
 use super::id::{NodeType, decode_as, encode};
-use super::loader::{LoadResult, Owner, RegistryLoader, group_by, index_by, loaders, rows_where};
+use super::loader::{ByKey, HeldBy, Holding, Relation, loaders};
 use super::source::{Source, sources};
 use super::working_group::{WorkingGroup, WorkingGroupById};
 use crate::error::AppResult;
@@ -63,7 +61,7 @@ impl Liaison {
     async fn committee(&self, ctx: &Context<'_>) -> AppResult<Option<Committee>> {
         match self.0.committee_id {
             Some(id) => Ok(loaders(ctx)
-                .load_one(CommitteeById(id))
+                .load_one(CommitteeById::new(id))
                 .await?
                 .map(Committee)),
             None => Ok(None),
@@ -74,7 +72,7 @@ impl Liaison {
     async fn working_group(&self, ctx: &Context<'_>) -> AppResult<Option<WorkingGroup>> {
         match self.0.working_group_id {
             Some(id) => Ok(loaders(ctx)
-                .load_one(WorkingGroupById(id))
+                .load_one(WorkingGroupById::new(id))
                 .await?
                 .map(WorkingGroup)),
             None => Ok(None),
@@ -149,42 +147,43 @@ impl LiaisonQuery {
 
 pub async fn liaison_by_id(ctx: &Context<'_>, id: &str) -> AppResult<Option<Liaison>> {
     let key = decode_as(NodeType::Liaison, id)?;
-    Ok(loaders(ctx).load_one(LiaisonByKey(key)).await?.map(Liaison))
+    Ok(loaders(ctx)
+        .load_one(LiaisonByKey::new(key))
+        .await?
+        .map(Liaison))
 }
 
 /// A liaison by dataset key.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct LiaisonByKey(pub String);
+pub type LiaisonByKey = ByKey<LiaisonKeys>;
 
-/// The liaisons a committee or working group holds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct LiaisonsOf(pub Owner);
+/// The liaisons a committee or working group holds, in the dataset's order.
+pub type LiaisonsOf = HeldBy<Liaisons>;
 
-impl Loader<LiaisonByKey> for RegistryLoader {
-    type Value = Arc<liaison::Model>;
-    type Error = Arc<DbErr>;
+/// Liaisons by `key`, unique.
+pub struct LiaisonKeys;
 
-    async fn load(&self, keys: &[LiaisonByKey]) -> LoadResult<HashMap<LiaisonByKey, Self::Value>> {
-        let condition = liaison::Column::Key.is_in(keys.iter().map(|key| key.0.clone()));
-        let rows = rows_where::<liaison::Entity>(&self.db, condition, liaison::Column::Id).await?;
-        Ok(index_by(rows, |row| LiaisonByKey(row.key.clone())))
+impl Relation for LiaisonKeys {
+    type Entity = liaison::Entity;
+    fn column() -> liaison::Column {
+        liaison::Column::Key
+    }
+    fn order() -> liaison::Column {
+        liaison::Column::Id
     }
 }
 
-impl Loader<LiaisonsOf> for RegistryLoader {
-    type Value = Vec<Arc<liaison::Model>>;
-    type Error = Arc<DbErr>;
+/// Liaisons, held by a committee or a working group.
+pub struct Liaisons;
 
-    async fn load(&self, keys: &[LiaisonsOf]) -> LoadResult<HashMap<LiaisonsOf, Self::Value>> {
-        let owners: Vec<Owner> = keys.iter().map(|key| key.0).collect();
-        let condition = Owner::condition(
-            &owners,
-            liaison::Column::CommitteeId,
-            liaison::Column::WorkingGroupId,
-        );
-        let rows = rows_where::<liaison::Entity>(&self.db, condition, liaison::Column::Id).await?;
-        Ok(group_by(keys, rows, |row| {
-            Owner::of(row.committee_id, row.working_group_id).map(LiaisonsOf)
-        }))
+impl Holding for Liaisons {
+    type Entity = liaison::Entity;
+    fn committee() -> liaison::Column {
+        liaison::Column::CommitteeId
+    }
+    fn working_group() -> liaison::Column {
+        liaison::Column::WorkingGroupId
+    }
+    fn order() -> liaison::Column {
+        liaison::Column::Id
     }
 }

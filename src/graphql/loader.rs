@@ -1,23 +1,40 @@
-//! The per-request data loader and the helpers every type's loaders share.
+//! The per-request data loader, and the generic loaders every type's
+//! relations are declared over.
 //!
 //! One `DataLoader<RegistryLoader>` is made per request (see
 //! `execution/mod.rs`): its cache then holds only what this request read, so
 //! an import is visible to the next request, and the statements it runs can
-//! be counted for the request. Each type module implements `Loader<K>` for
-//! its own key structs; every implementation runs one `WHERE column IN (..)`
-//! statement per batch and answers every key it was given. Batches are sent
-//! on the request's own schedule (`execution/schedule.rs`), never by a timer.
+//! be counted for the request. Nothing here outlives a request; the only
+//! cache that does is the response cache (`http/response_cache.rs`), which
+//! checks the data version before serving.
+//!
+//! The keys, over any entity: `ById<E>` (a row by its primary key),
+//! `ByKey<R>` (a row by a unique text column), `ChildrenOf<R>` (the rows
+//! whose foreign key names a parent) and `HeldBy<R>` (the rows a committee
+//! or working group holds through two nullable foreign keys). A type's
+//! module declares each relation once, as a unit struct implementing
+//! `Relation` or `Holding`, and calls these. Every batch is one `WHERE
+//! column IN (..)` statement and answers every key it was given (an empty
+//! list where no row matched). Batches are sent on the request's own
+//! schedule (`execution/schedule.rs`), never by a timer. A few lookups that
+//! go through another table (codes through alias tables, the committee tree,
+//! pages of standards) have loaders of their own, in their type's module.
 
 use std::collections::HashMap;
+use std::fmt;
 use std::hash::Hash;
+use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_graphql::Context;
-use async_graphql::dataloader::{DataLoader, HashMapCache};
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use async_graphql::futures_util::future::BoxFuture;
 use sea_orm::sea_query::{Condition, IntoCondition};
-use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ColumnTrait, DbErr, EntityTrait, Iterable, ModelTrait, PrimaryKeyToColumn, QueryFilter,
+    QueryOrder, Value,
+};
 
 use crate::db::CountingConnection;
 use crate::error::AppError;
@@ -148,4 +165,184 @@ where
         }
     }
     groups
+}
+
+/// A relation a type declares: the rows of `Entity` found by `column`, a
+/// unique text key (`ByKey`) or a parent's id (`ChildrenOf`), listed in
+/// `order`.
+pub trait Relation: Send + Sync + 'static {
+    type Entity: EntityTrait;
+    fn column() -> <Self::Entity as EntityTrait>::Column;
+    fn order() -> <Self::Entity as EntityTrait>::Column;
+}
+
+/// Rows a committee or a working group holds, through one nullable foreign
+/// key to each (liaisons, positions, statistics), listed in `order`.
+pub trait Holding: Send + Sync + 'static {
+    type Entity: EntityTrait;
+    fn committee() -> <Self::Entity as EntityTrait>::Column;
+    fn working_group() -> <Self::Entity as EntityTrait>::Column;
+    fn order() -> <Self::Entity as EntityTrait>::Column;
+}
+
+/// Declares a key type generic over what it looks up, with the traits a
+/// loader key needs whatever that is (the derives would ask them of it).
+macro_rules! loader_key {
+    ($(#[$doc:meta])* $name:ident<$param:ident>($value:ty)) => {
+        $(#[$doc])*
+        pub struct $name<$param>(pub $value, PhantomData<fn() -> $param>);
+
+        impl<$param> $name<$param> {
+            pub fn new(value: $value) -> Self {
+                Self(value, PhantomData)
+            }
+        }
+
+        impl<$param> Clone for $name<$param> {
+            fn clone(&self) -> Self {
+                Self::new(self.0.clone())
+            }
+        }
+
+        impl<$param> PartialEq for $name<$param> {
+            fn eq(&self, other: &Self) -> bool {
+                self.0 == other.0
+            }
+        }
+
+        impl<$param> Eq for $name<$param> {}
+
+        impl<$param> Hash for $name<$param> {
+            fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+                self.0.hash(state)
+            }
+        }
+
+        impl<$param> fmt::Debug for $name<$param> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}({:?})", stringify!($name), self.0)
+            }
+        }
+    };
+}
+
+loader_key!(
+    /// A row of `E` by its primary key.
+    ById<E>(i32)
+);
+loader_key!(
+    /// The row whose `R::column()` holds this text.
+    ByKey<R>(String)
+);
+loader_key!(
+    /// The rows whose `R::column()` names this parent, in `R::order()`.
+    ChildrenOf<R>(i32)
+);
+loader_key!(
+    /// The rows this committee or working group holds, in `R::order()`.
+    HeldBy<R>(Owner)
+);
+
+/// The single-column primary key of `E`.
+fn primary_key<E: EntityTrait>() -> E::Column {
+    E::PrimaryKey::iter()
+        .next()
+        .expect("every registry table has a primary key")
+        .into_column()
+}
+
+/// An integer column's value; `None` for null.
+fn integer(value: Value) -> Option<i32> {
+    match value {
+        Value::Int(value) => value,
+        _ => None,
+    }
+}
+
+/// A text column's value; `None` for null.
+fn text(value: Value) -> Option<String> {
+    match value {
+        Value::String(value) => value,
+        _ => None,
+    }
+}
+
+impl<E> Loader<ById<E>> for RegistryLoader
+where
+    E: EntityTrait,
+    E::Model: Sync,
+{
+    type Value = Arc<E::Model>;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[ById<E>]) -> LoadResult<HashMap<ById<E>, Self::Value>> {
+        let id = primary_key::<E>();
+        let rows = rows_where::<E>(&self.db, id.is_in(keys.iter().map(|key| key.0)), id).await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|row| Some((ById::new(integer(row.get(id))?), row)))
+            .collect())
+    }
+}
+
+impl<R> Loader<ByKey<R>> for RegistryLoader
+where
+    R: Relation,
+    <R::Entity as EntityTrait>::Model: Sync,
+{
+    type Value = Arc<<R::Entity as EntityTrait>::Model>;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[ByKey<R>]) -> LoadResult<HashMap<ByKey<R>, Self::Value>> {
+        let column = R::column();
+        let condition = column.is_in(keys.iter().map(|key| key.0.clone()));
+        let rows = rows_where::<R::Entity>(&self.db, condition, R::order()).await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|row| Some((ByKey::new(text(row.get(column))?), row)))
+            .collect())
+    }
+}
+
+impl<R> Loader<ChildrenOf<R>> for RegistryLoader
+where
+    R: Relation,
+    <R::Entity as EntityTrait>::Model: Sync,
+{
+    type Value = Vec<Arc<<R::Entity as EntityTrait>::Model>>;
+    type Error = Arc<DbErr>;
+
+    async fn load(
+        &self,
+        keys: &[ChildrenOf<R>],
+    ) -> LoadResult<HashMap<ChildrenOf<R>, Self::Value>> {
+        let column = R::column();
+        let condition = column.is_in(keys.iter().map(|key| key.0));
+        let rows = rows_where::<R::Entity>(&self.db, condition, R::order()).await?;
+        Ok(group_by(keys, rows, |row| {
+            integer(row.get(column)).map(ChildrenOf::new)
+        }))
+    }
+}
+
+impl<R> Loader<HeldBy<R>> for RegistryLoader
+where
+    R: Holding,
+    <R::Entity as EntityTrait>::Model: Sync,
+{
+    type Value = Vec<Arc<<R::Entity as EntityTrait>::Model>>;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[HeldBy<R>]) -> LoadResult<HashMap<HeldBy<R>, Self::Value>> {
+        let owners: Vec<Owner> = keys.iter().map(|key| key.0).collect();
+        let condition = Owner::condition(&owners, R::committee(), R::working_group());
+        let rows = rows_where::<R::Entity>(&self.db, condition, R::order()).await?;
+        Ok(group_by(keys, rows, |row| {
+            Owner::of(
+                integer(row.get(R::committee())),
+                integer(row.get(R::working_group())),
+            )
+            .map(HeldBy::new)
+        }))
+    }
 }

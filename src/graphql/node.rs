@@ -46,15 +46,15 @@ impl NodeQuery {
                 .await?
                 .map(|row| Node::WorkingGroup(WorkingGroup(row))),
             NodeType::Standard => loaders
-                .load_one(StandardByCode(lookup_key(&key)))
+                .load_one(StandardByCode::new(lookup_key(&key)))
                 .await?
                 .map(|row| Node::Standard(Standard(row))),
             NodeType::Expert => loaders
-                .load_one(ExpertByKey(key))
+                .load_one(ExpertByKey::new(key))
                 .await?
                 .map(|row| Node::Expert(Expert(row))),
             NodeType::Liaison => loaders
-                .load_one(LiaisonByKey(key))
+                .load_one(LiaisonByKey::new(key))
                 .await?
                 .map(|row| Node::Liaison(Liaison(row))),
         })

@@ -1,18 +1,14 @@
 //! `Position`: an expert's role in a committee, a working group or an
 //! outside body, and the loader of positions by holder or by expert.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use async_graphql::dataloader::Loader;
 use async_graphql::{Context, Object};
 use entity::position;
-use sea_orm::sea_query::Condition;
-use sea_orm::{ColumnTrait, DbErr};
 
 use super::committee::{Committee, CommitteeById};
 use super::expert::{Expert, ExpertById};
-use super::loader::{LoadResult, Owner, RegistryLoader, group_by, loaders, rows_where};
+use super::loader::{ChildrenOf, HeldBy, Holding, Relation, loaders};
 use super::source::{Source, sources};
 use super::working_group::{WorkingGroup, WorkingGroupById};
 use crate::error::{AppError, AppResult};
@@ -25,7 +21,7 @@ pub struct Position(pub Arc<position::Model>);
 impl Position {
     async fn expert(&self, ctx: &Context<'_>) -> AppResult<Expert> {
         loaders(ctx)
-            .load_one(ExpertById(self.0.expert_id))
+            .load_one(ExpertById::new(self.0.expert_id))
             .await?
             .map(Expert)
             .ok_or_else(|| AppError::Corrupt(format!("position {} has no expert", self.0.id)))
@@ -39,7 +35,7 @@ impl Position {
     async fn committee(&self, ctx: &Context<'_>) -> AppResult<Option<Committee>> {
         match self.0.committee_id {
             Some(id) => Ok(loaders(ctx)
-                .load_one(CommitteeById(id))
+                .load_one(CommitteeById::new(id))
                 .await?
                 .map(Committee)),
             None => Ok(None),
@@ -49,7 +45,7 @@ impl Position {
     async fn working_group(&self, ctx: &Context<'_>) -> AppResult<Option<WorkingGroup>> {
         match self.0.working_group_id {
             Some(id) => Ok(loaders(ctx)
-                .load_one(WorkingGroupById(id))
+                .load_one(WorkingGroupById::new(id))
                 .await?
                 .map(WorkingGroup)),
             None => Ok(None),
@@ -72,45 +68,37 @@ impl Position {
     }
 }
 
-/// The positions held in a committee or working group, or held by an expert.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum PositionsOf {
-    Holder(Owner),
-    Expert(i32),
+/// The positions held in a committee or working group, in the dataset's order.
+pub type PositionsHeldBy = HeldBy<HeldPositions>;
+
+/// The positions an expert holds, in the dataset's order.
+pub type PositionsOfExpert = ChildrenOf<ExpertPositions>;
+
+/// Positions, held in a committee or a working group.
+pub struct HeldPositions;
+
+impl Holding for HeldPositions {
+    type Entity = position::Entity;
+    fn committee() -> position::Column {
+        position::Column::CommitteeId
+    }
+    fn working_group() -> position::Column {
+        position::Column::WorkingGroupId
+    }
+    fn order() -> position::Column {
+        position::Column::Id
+    }
 }
 
-impl Loader<PositionsOf> for RegistryLoader {
-    type Value = Vec<Arc<position::Model>>;
-    type Error = Arc<DbErr>;
+/// Positions, by the expert holding them.
+pub struct ExpertPositions;
 
-    async fn load(&self, keys: &[PositionsOf]) -> LoadResult<HashMap<PositionsOf, Self::Value>> {
-        let holders: Vec<Owner> = keys
-            .iter()
-            .filter_map(|key| match key {
-                PositionsOf::Holder(owner) => Some(*owner),
-                PositionsOf::Expert(_) => None,
-            })
-            .collect();
-        let experts: Vec<i32> = keys
-            .iter()
-            .filter_map(|key| match key {
-                PositionsOf::Expert(id) => Some(*id),
-                PositionsOf::Holder(_) => None,
-            })
-            .collect();
-        let condition = Condition::any()
-            .add(Owner::condition(
-                &holders,
-                position::Column::CommitteeId,
-                position::Column::WorkingGroupId,
-            ))
-            .add(position::Column::ExpertId.is_in(experts));
-        let rows =
-            rows_where::<position::Entity>(&self.db, condition, position::Column::Id).await?;
-        Ok(group_by(keys, rows, |row| {
-            Owner::of(row.committee_id, row.working_group_id)
-                .map(PositionsOf::Holder)
-                .chain([PositionsOf::Expert(row.expert_id)])
-        }))
+impl Relation for ExpertPositions {
+    type Entity = position::Entity;
+    fn column() -> position::Column {
+        position::Column::ExpertId
+    }
+    fn order() -> position::Column {
+        position::Column::Id
     }
 }

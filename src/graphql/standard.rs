@@ -13,7 +13,9 @@ use sea_orm::{ColumnTrait, DbErr};
 use super::committee::{Committee, CommitteeById};
 use super::connection::{Connection, PageArgs};
 use super::id::{NodeType, encode};
-use super::loader::{LoadResult, RegistryLoader, group_by, index_by, loaders, rows_where};
+use super::loader::{
+    ById, ByKey, LoadResult, RegistryLoader, Relation, group_by, loaders, rows_where,
+};
 use super::source::{Source, sources};
 use super::standard_filter::{StandardFilter, StandardOrder, resolve_filter, standards_page};
 use super::working_group::{WorkingGroup, WorkingGroupById};
@@ -110,7 +112,7 @@ impl Standard {
     async fn committee(&self, ctx: &Context<'_>) -> AppResult<Option<Committee>> {
         match self.0.committee_id {
             Some(id) => Ok(loaders(ctx)
-                .load_one(CommitteeById(id))
+                .load_one(CommitteeById::new(id))
                 .await?
                 .map(Committee)),
             None => Ok(None),
@@ -121,7 +123,7 @@ impl Standard {
     async fn working_group(&self, ctx: &Context<'_>) -> AppResult<Option<WorkingGroup>> {
         match self.0.working_group_id {
             Some(id) => Ok(loaders(ctx)
-                .load_one(WorkingGroupById(id))
+                .load_one(WorkingGroupById::new(id))
                 .await?
                 .map(WorkingGroup)),
             None => Ok(None),
@@ -177,7 +179,7 @@ impl Equivalence {
     /// The other standard.
     async fn standard(&self, ctx: &Context<'_>) -> AppResult<Standard> {
         loaders(ctx)
-            .load_one(StandardById(self.other))
+            .load_one(StandardById::new(self.other))
             .await?
             .map(Standard)
             .ok_or_else(|| {
@@ -240,49 +242,14 @@ impl StandardQuery {
 
 pub async fn standard_by_code(ctx: &Context<'_>, code: &str) -> AppResult<Option<Standard>> {
     Ok(loaders(ctx)
-        .load_one(StandardByCode(lookup_key(code)))
+        .load_one(StandardByCode::new(lookup_key(code)))
         .await?
         .map(Standard))
 }
 
-/// A standard by row id.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct StandardById(pub i32);
-
-/// A standard by the lookup key of its code.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct StandardByCode(pub String);
-
 /// The equivalence rows naming a standard on either side.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct EquivalencesOf(pub i32);
-
-impl Loader<StandardById> for RegistryLoader {
-    type Value = Arc<standard::Model>;
-    type Error = Arc<DbErr>;
-
-    async fn load(&self, keys: &[StandardById]) -> LoadResult<HashMap<StandardById, Self::Value>> {
-        let condition = standard::Column::Id.is_in(keys.iter().map(|key| key.0));
-        let rows =
-            rows_where::<standard::Entity>(&self.db, condition, standard::Column::Id).await?;
-        Ok(index_by(rows, |row| StandardById(row.id)))
-    }
-}
-
-impl Loader<StandardByCode> for RegistryLoader {
-    type Value = Arc<standard::Model>;
-    type Error = Arc<DbErr>;
-
-    async fn load(
-        &self,
-        keys: &[StandardByCode],
-    ) -> LoadResult<HashMap<StandardByCode, Self::Value>> {
-        let condition = standard::Column::CodeKey.is_in(keys.iter().map(|key| key.0.clone()));
-        let rows =
-            rows_where::<standard::Entity>(&self.db, condition, standard::Column::Id).await?;
-        Ok(index_by(rows, |row| StandardByCode(row.code_key.clone())))
-    }
-}
 
 impl Loader<EquivalencesOf> for RegistryLoader {
     type Value = Vec<Arc<standard_equivalence::Model>>;
@@ -308,5 +275,24 @@ impl Loader<EquivalencesOf> for RegistryLoader {
                 EquivalencesOf(row.equivalent_id),
             ]
         }))
+    }
+}
+
+/// A standard by row id.
+pub type StandardById = ById<standard::Entity>;
+
+/// A standard by the lookup key of its code (see `codes::lookup_key`).
+pub type StandardByCode = ByKey<StandardCodes>;
+
+/// Standards by `code_key`, unique.
+pub struct StandardCodes;
+
+impl Relation for StandardCodes {
+    type Entity = standard::Entity;
+    fn column() -> standard::Column {
+        standard::Column::CodeKey
+    }
+    fn order() -> standard::Column {
+        standard::Column::Id
     }
 }

@@ -1,15 +1,12 @@
 //! `Statistic`: a figure a report states about a committee or working group,
 //! and its loader.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::Object;
-use async_graphql::dataloader::Loader;
 use entity::statistic;
-use sea_orm::DbErr;
 
-use super::loader::{LoadResult, Owner, RegistryLoader, group_by, rows_where};
+use super::loader::{HeldBy, Holding};
 use super::source::Source;
 
 /// A figure a report states about a body: members, standards published, projects under way.
@@ -45,25 +42,21 @@ impl Statistic {
     }
 }
 
-/// The statistics of a committee or working group.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct StatisticsOf(pub Owner);
+/// The statistics of a committee or working group, in the dataset's order.
+pub type StatisticsOf = HeldBy<Statistics>;
 
-impl Loader<StatisticsOf> for RegistryLoader {
-    type Value = Vec<Arc<statistic::Model>>;
-    type Error = Arc<DbErr>;
+/// Statistics, held by a committee or a working group.
+pub struct Statistics;
 
-    async fn load(&self, keys: &[StatisticsOf]) -> LoadResult<HashMap<StatisticsOf, Self::Value>> {
-        let owners: Vec<Owner> = keys.iter().map(|key| key.0).collect();
-        let condition = Owner::condition(
-            &owners,
-            statistic::Column::CommitteeId,
-            statistic::Column::WorkingGroupId,
-        );
-        let rows =
-            rows_where::<statistic::Entity>(&self.db, condition, statistic::Column::Id).await?;
-        Ok(group_by(keys, rows, |row| {
-            Owner::of(row.committee_id, row.working_group_id).map(StatisticsOf)
-        }))
+impl Holding for Statistics {
+    type Entity = statistic::Entity;
+    fn committee() -> statistic::Column {
+        statistic::Column::CommitteeId
+    }
+    fn working_group() -> statistic::Column {
+        statistic::Column::WorkingGroupId
+    }
+    fn order() -> statistic::Column {
+        statistic::Column::Id
     }
 }

@@ -13,8 +13,8 @@ use super::committee::{Committee, CommitteeById, SubtreeOf, committee_by_code};
 use super::connection::{Connection, PageArgs, sql_page};
 use super::id::{NodeType, encode};
 use super::liaison::{Liaison, LiaisonsOf};
-use super::loader::{LoadResult, Owner, RegistryLoader, group_by, index_by, loaders, rows_where};
-use super::position::{Position, PositionsOf};
+use super::loader::{ById, ChildrenOf, LoadResult, Owner, RegistryLoader, Relation, loaders};
+use super::position::{Position, PositionsHeldBy};
 use super::source::{Source, sources};
 use super::standard::Standard;
 use super::standard_filter::{StandardFilter, StandardOrder, standards_of};
@@ -58,7 +58,7 @@ impl WorkingGroup {
     /// The committee the group belongs to.
     async fn committee(&self, ctx: &Context<'_>) -> AppResult<Committee> {
         loaders(ctx)
-            .load_one(CommitteeById(self.0.committee_id))
+            .load_one(CommitteeById::new(self.0.committee_id))
             .await?
             .map(Committee)
             .ok_or_else(|| {
@@ -101,7 +101,7 @@ impl WorkingGroup {
     /// Relations with international bodies.
     async fn liaisons(&self, ctx: &Context<'_>) -> AppResult<Vec<Liaison>> {
         let rows = loaders(ctx)
-            .load_one(LiaisonsOf(Owner::WorkingGroup(self.0.id)))
+            .load_one(LiaisonsOf::new(Owner::WorkingGroup(self.0.id)))
             .await?
             .unwrap_or_default();
         Ok(rows.into_iter().map(Liaison).collect())
@@ -109,7 +109,7 @@ impl WorkingGroup {
 
     /// Roles experts hold in this group.
     async fn positions(&self, ctx: &Context<'_>) -> AppResult<Vec<Position>> {
-        let holder = PositionsOf::Holder(Owner::WorkingGroup(self.0.id));
+        let holder = PositionsHeldBy::new(Owner::WorkingGroup(self.0.id));
         let rows = loaders(ctx).load_one(holder).await?.unwrap_or_default();
         Ok(rows.into_iter().map(Position).collect())
     }
@@ -117,7 +117,7 @@ impl WorkingGroup {
     /// Figures the reports state about this group.
     async fn statistics(&self, ctx: &Context<'_>) -> AppResult<Vec<Statistic>> {
         let rows = loaders(ctx)
-            .load_one(StatisticsOf(Owner::WorkingGroup(self.0.id)))
+            .load_one(StatisticsOf::new(Owner::WorkingGroup(self.0.id)))
             .await?
             .unwrap_or_default();
         Ok(rows.into_iter().map(Statistic).collect())
@@ -193,33 +193,9 @@ pub async fn working_group_by_code(
         .map(WorkingGroup))
 }
 
-/// A working group by row id.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct WorkingGroupById(pub i32);
-
 /// A working group by the lookup key of its code or an alias.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct WorkingGroupByCode(pub String);
-
-/// The working groups of a committee.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct WorkingGroupsOf(pub i32);
-
-impl Loader<WorkingGroupById> for RegistryLoader {
-    type Value = Arc<working_group::Model>;
-    type Error = Arc<DbErr>;
-
-    async fn load(
-        &self,
-        keys: &[WorkingGroupById],
-    ) -> LoadResult<HashMap<WorkingGroupById, Self::Value>> {
-        let condition = working_group::Column::Id.is_in(keys.iter().map(|key| key.0));
-        let rows =
-            rows_where::<working_group::Entity>(&self.db, condition, working_group::Column::Id)
-                .await?;
-        Ok(index_by(rows, |row| WorkingGroupById(row.id)))
-    }
-}
 
 impl Loader<WorkingGroupByCode> for RegistryLoader {
     type Value = Arc<working_group::Model>;
@@ -246,20 +222,21 @@ impl Loader<WorkingGroupByCode> for RegistryLoader {
     }
 }
 
-impl Loader<WorkingGroupsOf> for RegistryLoader {
-    type Value = Vec<Arc<working_group::Model>>;
-    type Error = Arc<DbErr>;
+/// A working group by row id.
+pub type WorkingGroupById = ById<working_group::Entity>;
 
-    async fn load(
-        &self,
-        keys: &[WorkingGroupsOf],
-    ) -> LoadResult<HashMap<WorkingGroupsOf, Self::Value>> {
-        let condition = working_group::Column::CommitteeId.is_in(keys.iter().map(|key| key.0));
-        let rows =
-            rows_where::<working_group::Entity>(&self.db, condition, working_group::Column::Code)
-                .await?;
-        Ok(group_by(keys, rows, |row| {
-            Some(WorkingGroupsOf(row.committee_id))
-        }))
+/// The working and research groups of a committee, by code.
+pub type WorkingGroupsOf = ChildrenOf<GroupsOfCommittee>;
+
+/// A committee's groups: working groups whose committee it is.
+pub struct GroupsOfCommittee;
+
+impl Relation for GroupsOfCommittee {
+    type Entity = working_group::Entity;
+    fn column() -> working_group::Column {
+        working_group::Column::CommitteeId
+    }
+    fn order() -> working_group::Column {
+        working_group::Column::Code
     }
 }
