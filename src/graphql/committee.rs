@@ -13,7 +13,7 @@ use super::connection::{Connection, PageArgs, sql_page};
 use super::id::{NodeType, encode};
 use super::liaison::{Liaison, LiaisonsOf};
 use super::loader::{
-    ById, ChildrenOf, LoadResult, Owner, RegistryLoader, Relation, group_by, loaders,
+    ById, ChildrenOf, LoadResult, Owner, RegistryLoader, Relation, group_by, loaders, related,
 };
 use super::position::{Position, PositionsHeldBy};
 use super::source::{Source, sources};
@@ -87,11 +87,7 @@ impl Committee {
 
     /// Subcommittees, by code.
     async fn subcommittees(&self, ctx: &Context<'_>) -> AppResult<Vec<Committee>> {
-        let rows = loaders(ctx)
-            .load_one(SubcommitteesOf::new(self.0.id))
-            .await?
-            .unwrap_or_default();
-        Ok(rows.into_iter().map(Committee).collect())
+        related(ctx, SubcommitteesOf::new(self.0.id), Committee).await
     }
 
     /// Working and research groups directly under this committee, by code.
@@ -136,29 +132,27 @@ impl Committee {
 
     /// Relations with international bodies: mirrors, leadership roles, participation.
     async fn liaisons(&self, ctx: &Context<'_>) -> AppResult<Vec<Liaison>> {
-        let rows = loaders(ctx)
-            .load_one(LiaisonsOf::new(Owner::Committee(self.0.id)))
-            .await?
-            .unwrap_or_default();
-        Ok(rows.into_iter().map(Liaison).collect())
+        related(ctx, LiaisonsOf::new(Owner::Committee(self.0.id)), Liaison).await
     }
 
     /// Roles experts hold in this committee.
     async fn positions(&self, ctx: &Context<'_>) -> AppResult<Vec<Position>> {
-        let rows = loaders(ctx)
-            .load_one(PositionsHeldBy::new(Owner::Committee(self.0.id)))
-            .await?
-            .unwrap_or_default();
-        Ok(rows.into_iter().map(Position).collect())
+        related(
+            ctx,
+            PositionsHeldBy::new(Owner::Committee(self.0.id)),
+            Position,
+        )
+        .await
     }
 
     /// Figures the reports state about this committee.
     async fn statistics(&self, ctx: &Context<'_>) -> AppResult<Vec<Statistic>> {
-        let rows = loaders(ctx)
-            .load_one(StatisticsOf::new(Owner::Committee(self.0.id)))
-            .await?
-            .unwrap_or_default();
-        Ok(rows.into_iter().map(Statistic).collect())
+        related(
+            ctx,
+            StatisticsOf::new(Owner::Committee(self.0.id)),
+            Statistic,
+        )
+        .await
     }
 
     /// Where the reports state this committee.

@@ -9,7 +9,7 @@ use sea_orm::{EntityTrait, QueryOrder};
 
 use super::connection::{Connection, PageArgs, sql_page};
 use super::id::{NodeType, decode_as, encode};
-use super::loader::{ById, ByKey, Relation, loaders};
+use super::loader::{ById, ByKey, Relation, loaders, related};
 use super::position::{Position, PositionsOfExpert};
 use super::source::{Source, sources};
 use crate::error::AppResult;
@@ -41,11 +41,7 @@ impl Expert {
 
     /// Roles they hold.
     async fn positions(&self, ctx: &Context<'_>) -> AppResult<Vec<Position>> {
-        let rows = loaders(ctx)
-            .load_one(PositionsOfExpert::new(self.0.id))
-            .await?
-            .unwrap_or_default();
-        Ok(rows.into_iter().map(Position).collect())
+        related(ctx, PositionsOfExpert::new(self.0.id), Position).await
     }
 
     /// How the dataset read the reports where they are ambiguous.

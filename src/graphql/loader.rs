@@ -63,6 +63,22 @@ pub fn loaders<'a>(ctx: &Context<'a>) -> &'a Loaders {
     ctx.data_unchecked::<Loaders>()
 }
 
+/// The rows `key` names, each wrapped as its GraphQL type (`wrap`): what
+/// a list field of a relation answers.
+pub async fn related<K, M, T>(
+    ctx: &Context<'_>,
+    key: K,
+    wrap: impl Fn(Arc<M>) -> T,
+) -> Result<Vec<T>, AppError>
+where
+    K: Send + Sync + Hash + Eq + Clone + 'static,
+    M: Send + Sync + 'static,
+    RegistryLoader: Loader<K, Value = Vec<Arc<M>>, Error = Arc<DbErr>>,
+{
+    let rows = loaders(ctx).load_one(key).await?.unwrap_or_default();
+    Ok(rows.into_iter().map(wrap).collect())
+}
+
 /// Runs statements that are not batched (root lists, searches) on the
 /// request's schedule, like a loader's fetch.
 pub async fn fetch<T, F, Fut>(ctx: &Context<'_>, statements: F) -> Result<T, AppError>

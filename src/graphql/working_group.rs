@@ -13,7 +13,9 @@ use super::committee::{Committee, CommitteeById, SubtreeOf, committee_by_code};
 use super::connection::{Connection, PageArgs, sql_page};
 use super::id::{NodeType, encode};
 use super::liaison::{Liaison, LiaisonsOf};
-use super::loader::{ById, ChildrenOf, LoadResult, Owner, RegistryLoader, Relation, loaders};
+use super::loader::{
+    ById, ChildrenOf, LoadResult, Owner, RegistryLoader, Relation, loaders, related,
+};
 use super::position::{Position, PositionsHeldBy};
 use super::source::{Source, sources};
 use super::standard::Standard;
@@ -100,27 +102,28 @@ impl WorkingGroup {
 
     /// Relations with international bodies.
     async fn liaisons(&self, ctx: &Context<'_>) -> AppResult<Vec<Liaison>> {
-        let rows = loaders(ctx)
-            .load_one(LiaisonsOf::new(Owner::WorkingGroup(self.0.id)))
-            .await?
-            .unwrap_or_default();
-        Ok(rows.into_iter().map(Liaison).collect())
+        related(
+            ctx,
+            LiaisonsOf::new(Owner::WorkingGroup(self.0.id)),
+            Liaison,
+        )
+        .await
     }
 
     /// Roles experts hold in this group.
     async fn positions(&self, ctx: &Context<'_>) -> AppResult<Vec<Position>> {
         let holder = PositionsHeldBy::new(Owner::WorkingGroup(self.0.id));
-        let rows = loaders(ctx).load_one(holder).await?.unwrap_or_default();
-        Ok(rows.into_iter().map(Position).collect())
+        related(ctx, holder, Position).await
     }
 
     /// Figures the reports state about this group.
     async fn statistics(&self, ctx: &Context<'_>) -> AppResult<Vec<Statistic>> {
-        let rows = loaders(ctx)
-            .load_one(StatisticsOf::new(Owner::WorkingGroup(self.0.id)))
-            .await?
-            .unwrap_or_default();
-        Ok(rows.into_iter().map(Statistic).collect())
+        related(
+            ctx,
+            StatisticsOf::new(Owner::WorkingGroup(self.0.id)),
+            Statistic,
+        )
+        .await
     }
 
     /// Where the reports state this group.
