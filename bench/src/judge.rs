@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use crate::markdown::{backend_name, mib, ms, nearest, reference};
+use crate::markdown::{backend_name, clients, mib, ms, nearest, reference, times};
 use crate::report::{Results, Run, ShapeRow};
 use crate::targets::REGISTRY_NO_CACHE;
 
@@ -30,7 +30,7 @@ fn met(ok: bool) -> &'static str {
 }
 
 fn no_cache(value: Option<f64>) -> String {
-    value.map_or(String::new(), |v| format!(" (no cache ×{v:.2})"))
+    value.map_or(String::new(), |v| format!(" (no cache {})", times(v)))
 }
 
 struct Table {
@@ -58,13 +58,14 @@ pub fn render(results: &Results) -> String {
     let _ = writeln!(
         table.md,
         "Judged at size {size}{}, for `registry` (default settings); `registry (no cache)` in brackets where it ran. \
-         Throughput at {high} clients, p50 at {low} client{}.\n",
+         Throughput at {}, p50 at {}.\n",
         if size == "M" {
             ""
         } else {
             " (the targets are set at M: these figures are not the verdict)"
         },
-        if low == 1 { "" } else { "s" }
+        clients(high),
+        clients(low)
     );
     let _ = writeln!(
         table.md,
@@ -73,20 +74,20 @@ pub fn render(results: &Results) -> String {
     for run in results.runs.iter().filter(|r| r.size == size) {
         // SQLite against the Node peer.
         if run.backend == "sqlite" && run.server("node").is_some() {
-            for (shape, times) in [
+            for (shape, least) in [
                 ("Q1", 4.0),
                 ("Q2", 4.0),
                 ("Q3", 5.0),
                 ("Q5", 4.0),
                 ("Q6", 4.0),
             ] {
-                let target = format!("{shape}: ≥{times}× node's throughput");
+                let target = format!("{shape}: ≥{least}× node's throughput");
                 match run.shape(shape).and_then(|row| ratios(row, "node", high)) {
                     Some((ratio, uncached)) => table.line(
                         &target,
                         run,
-                        &format!("×{ratio:.2}{}", no_cache(uncached)),
-                        met(ratio >= times),
+                        &format!("{}{}", times(ratio), no_cache(uncached)),
+                        met(ratio >= least),
                     ),
                     None => table.line(&target, run, "not measured (see Checks)", "—"),
                 }
@@ -128,7 +129,7 @@ pub fn render(results: &Results) -> String {
             }
         }
         // PostgreSQL against PostGraphile, and both against seaography.
-        for (peer, times, label) in [
+        for (peer, least, label) in [
             ("postgraphile", 1.5, "≥1.5× postgraphile's throughput"),
             ("seaography", 1.0, "ahead of seaography"),
         ] {
@@ -165,14 +166,14 @@ pub fn render(results: &Results) -> String {
                 }
                 let text = figures
                     .iter()
-                    .map(|(c, r, u)| format!("c={c} ×{r:.2}{}", no_cache(*u)))
+                    .map(|(c, r, u)| format!("c={c} {}{}", times(*r), no_cache(*u)))
                     .collect::<Vec<_>>()
                     .join(", ");
                 let ok = figures.iter().all(|(_, r, _)| {
                     if peer == "seaography" {
-                        *r > times
+                        *r > least
                     } else {
-                        *r >= times
+                        *r >= least
                     }
                 });
                 table.line(&format!("{}: {label}", row.shape), run, &text, met(ok));
@@ -217,7 +218,10 @@ pub fn render(results: &Results) -> String {
         {
             let ratio = b.p50_us as f64 / a.p50_us.max(1) as f64;
             table.line(
-                &format!("Q7 (page {}) within 20% of its first page", run.q7_page),
+                &format!(
+                    "Q7 ({} pages deep) within 20% of its first page",
+                    run.q7_page
+                ),
                 run,
                 &format!(
                     "p50 {} ms vs {} ms: ×{ratio:.2}",

@@ -119,6 +119,10 @@ struct Cli {
     /// Keep the SQLite files and PostgreSQL databases afterwards.
     #[arg(long)]
     keep: bool,
+    /// Check every target's answers against the registry's and report,
+    /// without timing anything.
+    #[arg(long)]
+    check_only: bool,
     /// Before each measurement, wait until other processes use fewer cores than this ...
     #[arg(long, default_value_t = 0.3)]
     quiet_cores: f64,
@@ -335,6 +339,7 @@ async fn run(cli: Cli) -> Result<()> {
         cache_flag,
         require_peers: cli.require_peers,
         keep: cli.keep,
+        check_only: cli.check_only,
         concurrency: cli.concurrency.clone(),
         settings: measure::Settings {
             warmup: Duration::from_secs_f64(cli.warmup),

@@ -81,11 +81,25 @@ pub fn ratio(row: &ShapeRow, target: &str, concurrency: usize) -> String {
     }
     let reference = reference(row).and_then(|r| row.measured(r, concurrency));
     match (reference, row.measured(target, concurrency)) {
-        (Some(ours), Some(theirs)) => {
-            format!("×{:.2}", ours.throughput / theirs.throughput.max(1e-9))
-        }
+        (Some(ours), Some(theirs)) => times(ours.throughput / theirs.throughput.max(1e-9)),
         _ => "—".to_owned(),
     }
+}
+
+/// A ratio with two significant digits at least: `×12.3`, `×1.23`, `×0.045`.
+pub fn times(ratio: f64) -> String {
+    if ratio >= 10.0 {
+        format!("×{ratio:.1}")
+    } else if ratio >= 0.1 {
+        format!("×{ratio:.2}")
+    } else {
+        format!("×{ratio:.3}")
+    }
+}
+
+/// `n client` or `n clients`.
+pub fn clients(n: usize) -> String {
+    format!("{n} client{}", if n == 1 { "" } else { "s" })
 }
 
 fn p50(row: &ShapeRow, target: &str, concurrency: usize) -> String {
@@ -118,12 +132,13 @@ pub fn summary(results: &Results) -> String {
     let low = nearest(results, 1);
     let _ = writeln!(
         md,
-        "Each line: the registry's requests/s at {high} clients and registry ÷ each other target \
-         (above 1: the registry serves more), then the median latency (p50) of each at {low} \
-         client{}. `registry` has its default settings; `(no cache)` has its response cache off; \
+        "Each line: the registry's requests/s at {} and registry ÷ each other target \
+         (above 1: the registry serves more), then the median latency (p50) of each at {}. \
+         `registry` has its default settings; `(no cache)` has its response cache off; \
          `floor` is hand-written SQL in process (no GraphQL, no HTTP). — not expressible by that \
          target; differs: its answer was not the registry's, so it was not timed.\n",
-        if low == 1 { "" } else { "s" }
+        clients(high),
+        clients(low)
     );
     for run in &results.runs {
         let others = others(run);
@@ -135,10 +150,11 @@ pub fn summary(results: &Results) -> String {
             .to_owned();
         let _ = writeln!(
             md,
-            "**{} · {}** ({} rows in Q7's list)\n",
+            "**{} · {}** (Q7: {} pages deep in a list of {} rows)\n",
             run.size,
             backend_name(&run.backend),
-            run.q7_total
+            run.q7_page,
+            rate(run.q7_total as f64)
         );
         let _ = write!(md, "| shape | {reference} req/s c={high} |");
         for other in &others {

@@ -38,6 +38,7 @@ pub struct Context {
     pub cache_flag: bool,
     pub require_peers: bool,
     pub keep: bool,
+    pub check_only: bool,
     pub concurrency: Vec<usize>,
     pub settings: Settings,
 }
@@ -584,6 +585,15 @@ async fn measure_row(
         .filter(|&i| row.entries[i].verdict.timed())
         .collect();
     debug_assert_eq!(timed.len(), loads.len());
+    if ctx.check_only {
+        return Ok(());
+    }
+    let cells = ctx.concurrency.len() * loads.len() * settings.rounds;
+    eprintln!(
+        "{tag} {}: {cells} measurements, about {:.0} s",
+        row.shape,
+        cells as f64 * (settings.warmup + settings.duration).as_secs_f64()
+    );
     for &concurrency in &ctx.concurrency {
         let rounds = measure::alternate(loads, concurrency, settings).await?;
         for (&i, rounds) in timed.iter().zip(rounds) {
