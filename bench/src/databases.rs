@@ -51,11 +51,34 @@ pub async fn copy_database(
 ) -> Result<String> {
     if backend == "postgres" {
         drop_postgres(copy, postgres_url).await?;
-        admin(
-            postgres_url,
-            &format!("CREATE DATABASE {copy} TEMPLATE {name}"),
-        )
-        .await?;
+        // An autovacuum worker may have just connected to the imported
+        // database, which makes it unusable as a template: end such
+        // sessions and try again.
+        let mut attempt = 0;
+        loop {
+            admin(
+                postgres_url,
+                &format!(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                     WHERE datname = '{name}' AND pid <> pg_backend_pid()"
+                ),
+            )
+            .await?;
+            match admin(
+                postgres_url,
+                &format!("CREATE DATABASE {copy} TEMPLATE {name}"),
+            )
+            .await
+            {
+                Ok(()) => break,
+                Err(e) if attempt < 10 => {
+                    attempt += 1;
+                    eprintln!("copying {name}: {e:#}; again");
+                    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                }
+                Err(e) => return Err(e),
+            }
+        }
         Ok(postgres_url_for(postgres_url, copy))
     } else {
         remove_sqlite(copy, work);

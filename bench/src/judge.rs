@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use crate::markdown::{backend_name, clients, mib, ms, nearest, reference, times};
+use crate::markdown::{backend_name, clients, mib, ms, nearest, pages, reference, times};
 use crate::report::{Results, Run, ShapeRow};
 use crate::targets::REGISTRY_NO_CACHE;
 
@@ -219,8 +219,8 @@ pub fn render(results: &Results) -> String {
             let ratio = b.p50_us as f64 / a.p50_us.max(1) as f64;
             table.line(
                 &format!(
-                    "Q7 ({} pages deep) within 20% of its first page",
-                    run.q7_page
+                    "Q7 ({} deep) within 20% of its first page",
+                    pages(run.q7_page)
                 ),
                 run,
                 &format!(

@@ -19,23 +19,29 @@ pub fn ms(us: u64) -> String {
 }
 
 pub fn rate(per_second: f64) -> String {
-    let whole = per_second.round() as u64;
-    if per_second >= 1000.0 {
-        // Thousands separated, as the rest of BENCHMARKS.md writes them.
-        let digits = whole.to_string();
-        let mut out = String::new();
-        for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i).is_multiple_of(3) {
-                out.push(',');
-            }
-            out.push(c);
-        }
-        out
-    } else if per_second >= 100.0 {
-        whole.to_string()
+    if per_second >= 100.0 {
+        count(per_second.round() as u64)
     } else {
         format!("{per_second:.1}")
     }
+}
+
+/// A whole number with thousands separated, as the rest of BENCHMARKS.md writes them.
+pub fn count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `1 page` or `n pages`.
+pub fn pages(n: usize) -> String {
+    format!("{} page{}", count(n as u64), if n == 1 { "" } else { "s" })
 }
 
 pub fn mib(kib: u64) -> String {
@@ -150,11 +156,11 @@ pub fn summary(results: &Results) -> String {
             .to_owned();
         let _ = writeln!(
             md,
-            "**{} · {}** (Q7: {} pages deep in a list of {} rows)\n",
+            "**{} · {}** (Q7: {} deep in a list of {} rows)\n",
             run.size,
             backend_name(&run.backend),
-            run.q7_page,
-            rate(run.q7_total as f64)
+            pages(run.q7_page),
+            count(run.q7_total as u64)
         );
         let _ = write!(md, "| shape | {reference} req/s c={high} |");
         for other in &others {
@@ -351,7 +357,8 @@ fn checks(results: &Results) -> String {
          with every field the document shows, cursors left out. A target is timed on a shape \
          only where its lines equal the registry's for every variant. Q4 (search) is checked \
          differently, since the registry ranks and a peer may not: every hit of every server \
-         must hold the searched words; the overlap with the registry's hits is reported.\n"
+         must hold the searched words; the overlap with the registry's hits is reported. \
+         Left out below: every target and shape whose records were the registry's, without a note.\n"
     );
     let _ = writeln!(
         md,
@@ -360,7 +367,8 @@ fn checks(results: &Results) -> String {
     for run in &results.runs {
         for row in &run.shapes {
             for entry in &row.entries {
-                if entry.verdict == Verdict::Reference && entry.note.is_empty() {
+                let plain = matches!(entry.verdict, Verdict::Reference | Verdict::Same);
+                if plain && entry.note.is_empty() {
                     continue;
                 }
                 let _ = writeln!(
