@@ -232,14 +232,11 @@ fn dataset(size: &str, work: &Path) -> Result<(PathBuf, generate::Sample)> {
 /// The server's own database settings on `url`, read as its command line
 /// reads them, so that the floor's pool is the server's.
 fn database_config(url: &str) -> Result<DatabaseConfig> {
-    let max = standards_registry::config::DEFAULT_MAX_CONNECTIONS.to_string();
     let cli = standards_registry::config::Cli::try_parse_from([
         "standards-registry",
         "migrate",
         "--database-url",
         url,
-        "--max-connections",
-        &max,
     ])?;
     Ok(cli.database)
 }
