@@ -13,6 +13,7 @@ pub mod http;
 pub mod metrics;
 pub mod playground;
 pub mod schema;
+pub mod sdl;
 pub mod telemetry;
 
 pub use config::{SchemaConfig, ServeConfig};

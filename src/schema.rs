@@ -34,12 +34,14 @@ pub struct Query(
 /// async-graphql's schema of the registry's types.
 pub type Schema = async_graphql::Schema<Query, EmptyMutation, EmptySubscription>;
 
-/// The schema's types, limits and federation, without a database.
+/// The schema's types, depth limit and federation, without a database.
+/// async-graphql sets no complexity limit: the executor computes complexity
+/// by the published demand-control model (`execution/cost.rs`) and enforces
+/// `max_complexity` itself, so there is one model, not two.
 fn builder(config: &SchemaConfig) -> SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
     Schema::build(Query::default(), EmptyMutation, EmptySubscription)
         .enable_federation()
         .limit_depth(config.max_depth)
-        .limit_complexity(config.max_complexity)
 }
 
 /// The registry's GraphQL service over `db` (see `execution/mod.rs` for
@@ -66,9 +68,12 @@ pub fn build_schema_with_admission(
     RegistrySchema::new(schema, db, config, admission)
 }
 
-/// The SDL a federation gateway composes: what `schema.graphql` holds.
+/// The SDL a federation gateway composes: what `schema.graphql` holds and
+/// `_service { sdl }` answers (see `sdl.rs`).
 pub fn export_sdl() -> String {
-    builder(&SchemaConfig::default())
-        .finish()
-        .sdl_with_options(SDLExportOptions::new().federation().compose_directive())
+    crate::sdl::publish(
+        &builder(&SchemaConfig::default())
+            .finish()
+            .sdl_with_options(SDLExportOptions::new().federation().compose_directive()),
+    )
 }

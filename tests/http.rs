@@ -60,7 +60,7 @@ on_every_backend! {
             json!({
                 "data": standard_data(),
                 // One lookup by code is one statement; the query is two levels deep.
-                "extensions": { "cost": { "sqlStatements": 1, "depth": 2, "complexity": 5 } }
+                "extensions": { "cost": { "sqlStatements": 1, "depth": 2, "complexity": 1 } }
             })
         );
     }

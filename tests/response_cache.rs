@@ -52,7 +52,7 @@ async fn title_and_cost(app: &Router) -> (String, Value) {
 }
 
 fn computed() -> Value {
-    json!({ "sqlStatements": 1, "depth": 2, "complexity": 5 })
+    json!({ "sqlStatements": 1, "depth": 2, "complexity": 1 })
 }
 
 fn kept() -> Value {

@@ -25,7 +25,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_graphql::parser::types::ExecutableDocument;
-use async_graphql::{BatchRequest, BatchResponse, Request, Response, ServerError, Value};
+use async_graphql::{BatchRequest, BatchResponse, Name, Request, Response, ServerError, Value};
 use sea_orm::DatabaseConnection;
 use tracing::Instrument;
 use tracing::field::Empty;
@@ -48,6 +48,8 @@ pub struct RegistrySchema(Arc<Inner>);
 
 struct Inner {
     schema: Schema,
+    /// The SDL this subgraph publishes, which `_service { sdl }` answers.
+    sdl: Arc<str>,
     db: DatabaseConnection,
     config: SchemaConfig,
     admission: Admission,
@@ -81,9 +83,15 @@ impl RegistrySchema {
         config: &SchemaConfig,
         admission: Admission,
     ) -> Self {
-        let types = TypeIndex::from_sdl(&schema.sdl());
+        let sdl = crate::sdl::publish(&schema.sdl_with_options(
+            async_graphql::SDLExportOptions::new()
+                .federation()
+                .compose_directive(),
+        ));
+        let types = TypeIndex::from_sdl(&sdl);
         Self(Arc::new(Inner {
             schema,
+            sdl: sdl.into(),
             db,
             config: config.clone(),
             admission,
@@ -92,9 +100,10 @@ impl RegistrySchema {
         }))
     }
 
-    /// The SDL of the schema, with `options`.
-    pub fn sdl_with_options(&self, options: async_graphql::SDLExportOptions) -> String {
-        self.0.schema.sdl_with_options(options)
+    /// The SDL this subgraph publishes: federation v2.9 with the
+    /// demand-control directives of its cost model (`sdl.rs`).
+    pub fn sdl(&self) -> &str {
+        &self.0.sdl
     }
 
     /// Runs one request.
@@ -135,11 +144,13 @@ impl RegistrySchema {
             Err(PrepareError::Refused(refused)) => return Err(refused),
             Err(PrepareError::Request(err)) => (Response::from_errors(vec![err]), None, 0),
             Ok((request, document, cost)) => {
+                let service = document::service_sdl_keys(&document, request.operation_name.as_deref());
                 let db = CountingConnection::new(self.0.db.clone());
-                let response = self
+                let mut response = self
                     .run_prepared(request, document, cost, db.clone())
                     .instrument(span.clone())
                     .await;
+                publish_sdl(&mut response.data, &service, &self.0.sdl);
                 (response, Some(cost), db.statements())
             }
         };
@@ -200,7 +211,8 @@ impl RegistrySchema {
                 return Err(invalid(format!("fragment `{name}` spreads itself")));
             }
             Err(Unexpandable::TooDeep) => return Err(invalid("Query is nested too deep.")),
-            // Every field costs at least 1: the complexity limit refuses it too.
+            // A document this large once spread would take longer to walk
+            // than any query the limit allows takes to run.
             Ok(fields) if fields > config.max_complexity => {
                 return Err(invalid("Query is too complex."));
             }
@@ -267,6 +279,24 @@ impl RegistrySchema {
                 ),
                 code::REQUEST_TIMEOUT,
             )]),
+        }
+    }
+}
+
+/// async-graphql answers `_service { sdl }` with its own SDL; a gateway
+/// composes what it reads there, so it gets the published one instead (at
+/// each response key the operation asks for it under).
+fn publish_sdl(data: &mut Value, keys: &[(Name, Vec<Name>)], sdl: &str) {
+    let Value::Object(root) = data else {
+        return;
+    };
+    for (service_key, sdl_keys) in keys {
+        if let Some(Value::Object(service)) = root.get_mut(service_key) {
+            for key in sdl_keys {
+                if let Some(value) = service.get_mut(key) {
+                    *value = Value::String(sdl.to_owned());
+                }
+            }
         }
     }
 }
