@@ -4,7 +4,8 @@
 //! says it). Each benchmark shape (/work/peerdata/SHAPES.md, Q1 to Q7) and
 //! each example of the README is run through the real router, and the
 //! `extensions.cost.complexity` it answers is compared with the estimate
-//! worked out by hand from the directives, written beside it.
+//! worked out by hand from the directives (`tests/documents/costs.json`
+//! says how each is made up).
 //! (`tests/federation/cost.mjs` computes the same estimates again, in
 //! JavaScript, from the supergraph Apollo's composition makes.)
 
@@ -17,106 +18,20 @@ use standards_registry::execution::cost::{Cost, TypeIndex};
 use standards_registry::config::{DEFAULT_MAX_COMPLEXITY, DEFAULT_MAX_COMPLEXITY_IN_FLIGHT};
 use standards_registry::export_sdl;
 
-/// A document, its variables, its estimate and how it is made up.
+/// A document, its variables, its estimate and how it is made up: the
+/// benchmark shapes and the README's examples, in
+/// `tests/documents/costs.json`, which `tests/federation/cost.mjs` reads too.
+#[derive(serde::Deserialize)]
 struct Case {
-    name: &'static str,
-    query: &'static str,
+    name: String,
+    query: String,
     variables: Value,
     complexity: usize,
+    why: String,
 }
 
 fn cases() -> Vec<Case> {
-    vec![
-        // standard 1 + committee 1 + workingGroup 1; scalars 0.
-        Case {
-            name: "Q1",
-            query: "query Q1($code: String!) { standard(code: $code) { code title kind status year committee { code name } workingGroup { code name } } }",
-            variables: json!({ "code": "GB/T 45993-2025" }),
-            complexity: 3,
-        },
-        // The connection 1 + 100 nodes × (standard 1 + committee 1 + workingGroup 1).
-        Case {
-            name: "Q2",
-            query: "query Q2 { standards(first: 100) { nodes { code title status year committee { code name } workingGroup { code name } } } }",
-            variables: json!({}),
-            complexity: 301,
-        },
-        // committees 1 + pageInfo 0 + 10 × (committee 1 + workingGroups 1 +
-        // 20 × (group 1 + standards 1 + 20 × (standard 1 + committee 1 +
-        // liaisons 10 × 1))): 1 + 10 × (2 + 20 × (2 + 20 × 12)) = 48,421.
-        Case {
-            name: "Q3",
-            query: "query Q3($after: String) { committees(first: 10, after: $after) { pageInfo { hasNextPage endCursor } nodes { code name workingGroups(first: 20) { nodes { code name standards(first: 20) { nodes { code title committee { code liaisons { kind counterpart } } } } } } } } }",
-            variables: json!({ "after": null }),
-            complexity: 48_421,
-        },
-        // 20 hits × 1 (a union member is an object); the fragments' fields are scalars.
-        Case {
-            name: "Q4",
-            query: "query Q4($text: String!) { search(text: $text, first: 20) { __typename ... on Committee { code name } ... on WorkingGroup { code name } ... on Standard { code title } ... on Expert { name organization } } }",
-            variables: json!({ "text": "cloud" }),
-            complexity: 20,
-        },
-        // 100 entities × 1 (the server sizes `_entities` by its representations).
-        Case {
-            name: "Q5",
-            query: "query Q5($representations: [_Any!]!) { _entities(representations: $representations) { __typename ... on Standard { code title } ... on Committee { code name } ... on WorkingGroup { code name } ... on Expert { name } ... on Liaison { kind counterpart } } }",
-            variables: json!({ "representations": (0..100).map(|_| json!({ "__typename": "Standard", "code": "GB/T 45993-2025" })).collect::<Vec<_>>() }),
-            complexity: 100,
-        },
-        // The connection 1 + totalCount 1 + 100 nodes × 1 + the filter (an input object) 1.
-        Case {
-            name: "Q6",
-            query: "query Q6 { standards(filter: { status: [PUBLISHED] }, first: 100) { totalCount nodes { code title status year } } }",
-            variables: json!({}),
-            complexity: 103,
-        },
-        // The connection 1 + 20 nodes + the filter 1 + two orderings 1 each.
-        Case {
-            name: "Q7",
-            query: "query Q7($after: String) { standards(filter: { kind: [NATIONAL, SECTOR], yearFrom: 2000 }, orderBy: [{ field: YEAR, direction: DESC }, { field: CODE, direction: ASC }], first: 20, after: $after) { pageInfo { hasNextPage endCursor } nodes { code title year status } } }",
-            variables: json!({ "after": null }),
-            complexity: 24,
-        },
-        // committee 1 + aliases 5 × 1 + parent 1 + workingGroups (1 +
-        // totalCount 1 + 10 × (group 1 + standards (1 + 5 nodes + filter 1)))
-        // + liaisons 10 + statistics 50 (their source is free): 149.
-        Case {
-            name: "README: a committee",
-            query: r#"{ committee(code: "SC42") { code name aliases parent { code } workingGroups(first: 10) { totalCount nodes { code name standards(first: 5, filter: { status: [PUBLISHED] }) { nodes { code title year } } } } liaisons { kind counterpart } statistics { metric value period source { document section } } } }"#,
-            variables: json!({}),
-            complexity: 149,
-        },
-        // standard 1 + committee 1 + equivalences 5 × (1 + standard 1).
-        Case {
-            name: "README: a standard",
-            query: r#"{ standard(code: "GB/T45993—2025") { code title kind status year committee { code } equivalences { degree standard { code } } } }"#,
-            variables: json!({}),
-            complexity: 12,
-        },
-        // The connection 1 + totalCount 1 + pageInfo 0 + 10 edges × (0 +
-        // node 1) + the filter 1 + one ordering 1.
-        Case {
-            name: "README: filter, order and page",
-            query: r#"{ standards(filter: { committee: "TC28", kind: [NATIONAL], yearFrom: 2024, text: "cloud" }, orderBy: [{ field: YEAR, direction: DESC }], first: 10) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node { code title year } } } }"#,
-            variables: json!({}),
-            complexity: 14,
-        },
-        // 20 hits (the default page) × 1.
-        Case {
-            name: "README: search",
-            query: r#"{ search(text: "knowledge graph") { __typename ... on Standard { code title } ... on WorkingGroup { code name } } }"#,
-            variables: json!({}),
-            complexity: 20,
-        },
-        // The connection 1 + 20 experts × (1 + 50 positions × (1 + committee 1)).
-        Case {
-            name: "README: experts",
-            query: "{ experts { nodes { id name positions { role committee { code } externalBody } } } }",
-            variables: json!({}),
-            complexity: 2_021,
-        },
-    ]
+    serde_json::from_str(include_str!("documents/costs.json")).expect("costs.json parses")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -134,8 +49,8 @@ async fn the_server_reports_the_static_estimate_of_its_directives() {
         );
         assert_eq!(
             response["extensions"]["cost"]["complexity"], case.complexity,
-            "{}",
-            case.name
+            "{}: {}",
+            case.name, case.why
         );
     }
 }
