@@ -67,8 +67,9 @@ pub const DEFAULT_SQLITE_MMAP_MIB: u32 = 0;
 pub const DEFAULT_APQ_CACHE_SIZE: usize = 1000;
 /// Memory for answers kept across requests (the response cache), in MiB.
 pub const DEFAULT_RESPONSE_CACHE_MIB: usize = 32;
-/// The longest `max-age`, in seconds, a successful GET answer may be cached for:
-/// the public types hint 300 s, so this can only shorten it; 0 sends no `Cache-Control`.
+/// The longest `max-age`, in seconds, a successful answer may be cached for:
+/// the public types hint 300 s, so this can only shorten it; 0 makes every
+/// answer `no-cache`.
 pub const DEFAULT_CACHE_MAX_AGE_SECS: i32 = 300;
 /// How long `/readyz` waits for the database's `SELECT 1`, in milliseconds.
 pub const DEFAULT_READYZ_TIMEOUT_MS: u64 = 1_000;
@@ -212,7 +213,7 @@ pub struct SchemaConfig {
     /// import invalidates them, in every server); 0 turns the cache off.
     #[arg(long, env = "REGISTRY_RESPONSE_CACHE_MIB", default_value_t = DEFAULT_RESPONSE_CACHE_MIB, global = true)]
     pub response_cache_mib: usize,
-    /// Longest `Cache-Control: max-age` of successful GET answers, in seconds; 0 sends none.
+    /// Longest `Cache-Control: max-age` of successful answers, in seconds; 0 makes them `no-cache`.
     #[arg(long, env = "REGISTRY_CACHE_MAX_AGE", default_value_t = DEFAULT_CACHE_MAX_AGE_SECS,
           value_parser = clap::value_parser!(i32).range(0..), global = true)]
     pub cache_max_age: i32,

@@ -1,6 +1,7 @@
 //! Running the service: `/readyz`, `/metrics`, request ids and spans, log
-//! formats and OTLP, automatic persisted queries, `Cache-Control` on GET
-//! answers and CORS, through the real router (and, for logging, the binary).
+//! formats and OTLP, automatic persisted queries and CORS, through the real
+//! router (and, for logging, the binary). Caching headers have
+//! tests/cache_headers.rs.
 
 mod common;
 use common::*;
@@ -706,7 +707,7 @@ async fn a_persisted_query_runs_by_its_hash_once_registered() {
     );
     let fetched = send(&app, get_persisted(PERSISTED_HASH)).await;
     assert_eq!(data_of(&fetched), standard_data());
-    assert_eq!(fetched.header("cache-control"), Some("max-age=300"));
+    assert_eq!(fetched.header("cache-control"), Some("public, max-age=300"));
 
     let metrics = scrape(&app).await;
     assert_line(
@@ -746,57 +747,6 @@ async fn without_an_apq_cache_a_hash_alone_is_not_supported() {
         request_error(&send(&app, post_json(&hash_only)).await).1,
         "PERSISTED_QUERY_NOT_SUPPORTED"
     );
-}
-
-// ------------------------------------------------------------ Cache-Control
-
-#[tokio::test]
-async fn only_successful_get_answers_carry_cache_control() {
-    let test_db = TestDb::with_dataset(Backend::Sqlite).await;
-    let app = router(&test_db);
-
-    let fetched = send(&app, get_query(STANDARD_QUERY)).await;
-    assert_eq!(data_of(&fetched), standard_data());
-    assert_eq!(fetched.header("cache-control"), Some("max-age=300"));
-    assert_eq!(fetched.header("vary"), Some("accept"));
-
-    // A connection without any entity in it is as public.
-    let counted = send(&app, get_query("{ standards { totalCount } }")).await;
-    data_of(&counted);
-    assert_eq!(counted.header("cache-control"), Some("max-age=300"));
-
-    let posted = send(&app, post_query(STANDARD_QUERY)).await;
-    assert_eq!(data_of(&posted), standard_data());
-    assert_eq!(posted.header("cache-control"), None);
-
-    for failing in [
-        "{ standards(first: 101) { totalCount } }",
-        "{ committee(",
-        "{ nope }",
-    ] {
-        let answer = send(&app, get_query(failing)).await;
-        assert!(answer.json().get("errors").is_some(), "{}", answer.text());
-        assert_eq!(answer.header("cache-control"), None, "{failing}");
-    }
-}
-
-#[tokio::test]
-async fn cache_max_age_caps_the_cache_hints() {
-    let test_db = TestDb::with_dataset(Backend::Sqlite).await;
-    for (cache_max_age, expected) in [
-        (60, Some("max-age=60")),
-        (0, None),
-        (3600, Some("max-age=300")),
-    ] {
-        let config = SchemaConfig {
-            cache_max_age,
-            ..SchemaConfig::for_tests()
-        };
-        let app = router_with(&test_db, &config);
-        let answer = send(&app, get_query(STANDARD_QUERY)).await;
-        assert_eq!(data_of(&answer), standard_data());
-        assert_eq!(answer.header("cache-control"), expected, "{cache_max_age}");
-    }
 }
 
 // --------------------------------------------------------------------- CORS

@@ -184,6 +184,10 @@ impl<'a> Body<'a> {
 pub(super) struct Answered {
     pub response: Response,
     pub keep: Option<Entry>,
+    /// The cache hint of a successful answer (the shortest `max-age` of what
+    /// it read, `private` if any part is); `None` for one that must not be
+    /// stored (errors, refusals).
+    pub hint: Option<CacheControl>,
 }
 
 /// The answer to a batch, or to one request.
@@ -200,6 +204,7 @@ pub(super) async fn execute(
         )
         .into_response(media_type),
         keep: None,
+        hint: None,
     };
     let (answers, single) = match batch {
         BatchRequest::Single(request) => match schema.run(request, only_queries).await {
@@ -241,18 +246,14 @@ pub(super) async fn execute(
         cache_control = Some(cache_control.map_or(hint, |merged| merge(merged, hint)));
         headers.extend(answer.response.http_headers.clone());
     }
-    if succeeded
-        && let Some(value) = cache_control.and_then(|hint| hint.value())
-        && let Ok(value) = HeaderValue::from_str(&value)
-    {
-        headers.insert(header::CACHE_CONTROL, value);
-    }
+    let hint = cache_control.filter(|_| succeeded);
     if !single {
         let body = serde_json::to_vec(&answers.iter().map(Body::of).collect::<Vec<_>>())
             .unwrap_or_else(|_| internal_error());
         return Answered {
             response: (status, headers.clone(), body).into_response(),
             keep: None,
+            hint,
         };
     }
     let answer = answers.into_iter().next().expect("one answer");
@@ -270,6 +271,7 @@ pub(super) async fn execute(
         return Answered {
             response: (status, headers, internal_error()).into_response(),
             keep: None,
+            hint: None,
         };
     };
     let body = with_extensions(&head, &answer.response.extensions);
@@ -282,8 +284,13 @@ pub(super) async fn execute(
         cost: answer.cost,
         reads_data: answer.statements > 0,
         operation: answer.operation,
+        hint: hint.unwrap_or_default(),
     });
-    Answered { response, keep }
+    Answered {
+        response,
+        keep,
+        hint,
+    }
 }
 
 /// A body from its head (`{"data":...` without the closing brace) and its
