@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use standards_registry::config::{Cli, Command};
+use standards_registry::execution::trusted_documents::manifest_from_folder;
 use standards_registry::{build_schema, dataset, db, export_sdl, http, telemetry};
 
 // The executor allocates and frees many small values per resolved field;
@@ -48,9 +49,21 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     let command = cli.command.unwrap_or(Command::Serve);
-    if let Command::ExportSchema = command {
-        print!("{}", export_sdl());
-        return Ok(());
+    match &command {
+        Command::ExportSchema => {
+            print!("{}", export_sdl());
+            return Ok(());
+        }
+        Command::Manifest { dir, out } => {
+            let manifest = manifest_from_folder(dir)?;
+            let text = format!("{}\n", serde_json::to_string_pretty(&manifest)?);
+            match out {
+                Some(path) => std::fs::write(path, text)?,
+                None => print!("{text}"),
+            }
+            return Ok(());
+        }
+        _ => {}
     }
     let db = db::connect_with_retry(&cli.database).await?;
     db::migrate(&db).await?;
@@ -84,7 +97,9 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             )
             .await?;
         }
-        Command::ExportSchema => unreachable!("handled before connecting"),
+        Command::ExportSchema | Command::Manifest { .. } => {
+            unreachable!("handled before connecting")
+        }
     }
     Ok(())
 }

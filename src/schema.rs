@@ -9,6 +9,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::config::SchemaConfig;
 use crate::execution::admission::Admission;
+use crate::execution::client_limits::LimitClock;
 use crate::graphql::committee::CommitteeQuery;
 use crate::graphql::expert::ExpertQuery;
 use crate::graphql::liaison::LiaisonQuery;
@@ -58,6 +59,17 @@ pub fn build_schema_with_admission(
     config: &SchemaConfig,
     admission: Admission,
 ) -> RegistrySchema {
+    build_schema_with(db, config, admission, LimitClock::system())
+}
+
+/// `build_schema_with_admission`, its per-client limits on `clock` (a test's
+/// manual clock proves a limit without waiting).
+pub fn build_schema_with(
+    db: DatabaseConnection,
+    config: &SchemaConfig,
+    admission: Admission,
+    clock: LimitClock,
+) -> RegistrySchema {
     let mut schema = builder(config);
     // Opt-in: a span for every field, which puts async-graphql on its slow
     // path for every field (see `execution/mod.rs`).
@@ -65,7 +77,7 @@ pub fn build_schema_with_admission(
         schema = schema.extension(Tracing);
     }
     let schema = schema.data(config.clone()).finish();
-    RegistrySchema::new(schema, db, config, admission)
+    RegistrySchema::new(schema, db, config, admission, clock)
 }
 
 /// The SDL a federation gateway composes: what `schema.graphql` holds and

@@ -35,14 +35,17 @@
 //! request holding it, the HTTP metrics, and CORS when origins are configured.
 
 mod cache_headers;
+pub mod client;
 mod request;
 mod response;
 mod response_cache;
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::Router;
+use axum::extract::ConnectInfo;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
@@ -90,6 +93,8 @@ struct AppState {
     /// A tag of the published schema, part of every ETag.
     schema_tag: Arc<str>,
     report_cost: bool,
+    /// Gateways whose `apollographql-client-name` is believed.
+    trusted_proxies: Arc<[ipnet::IpNet]>,
 }
 
 /// The service's router: `schema` answers GraphQL, `db` (the connection the
@@ -112,16 +117,20 @@ pub fn app(schema: RegistrySchema, db: DatabaseConnection, config: &SchemaConfig
         readyz_timeout: Duration::from_millis(config.readyz_timeout_ms),
         cache,
         report_cost: config.report_cost,
+        trusted_proxies: config.trusted_proxies.clone().into(),
     };
-    let router = Router::new()
+    let mut router = Router::new()
         .route(
             "/graphql",
             get(graphql).post(graphql).fallback(method_not_allowed),
         )
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics_text))
-        .merge(playground::routes())
+        .route("/metrics", get(metrics_text));
+    if config.playground {
+        router = router.merge(playground::routes());
+    }
+    let router = router
         .layer(axum::middleware::from_fn_with_state(metrics, track_http))
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
@@ -278,6 +287,16 @@ async fn graphql(State(state): State<AppState>, request: axum::extract::Request)
     };
     let is_get = request.method() == Method::GET;
     let if_none_match = request.headers().get(header::IF_NONE_MATCH).cloned();
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(peer)| *peer);
+    let caller = client::identify(peer, request.headers(), &state.trusted_proxies);
+    if let Err(limited) = state.schema.client_limits().check_request(&caller.client) {
+        state.metrics.record_limited(&caller.client, limited.limit);
+        return uncacheable(response::rate_limited(limited, media_type));
+    }
+    state.metrics.record_client(&caller.client);
     let bytes = if request.method() == Method::POST {
         match request::read_post_body(request, &state.limits).await {
             Ok(bytes) => bytes,
@@ -317,8 +336,8 @@ async fn graphql(State(state): State<AppState>, request: axum::extract::Request)
         request::parse_post(&key.request, &state.limits)
     };
     let batch = match batch {
-        // The metrics of this router, for the operation's outcome.
-        Ok(batch) => batch.data(state.metrics.clone()),
+        // The metrics of this router, for the operation's outcome, and who sent it.
+        Ok(batch) => batch.data(state.metrics.clone()).data(caller),
         Err(refusal) => return uncacheable(refusal.into_response(media_type)),
     };
     let answered = response::execute(&state.schema, batch, media_type, is_get).await;
@@ -370,6 +389,7 @@ pub async fn serve(
     grace: Duration,
 ) -> std::io::Result<()> {
     let (stopping, mut stopped) = tokio::sync::watch::channel(false);
+    let app = app.into_make_service_with_connect_info::<SocketAddr>();
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {
         shutdown_signal().await;
         let _ = stopping.send(true);

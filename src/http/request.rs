@@ -10,6 +10,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::Limits;
+use crate::execution::DocumentId;
 use super::response::{JSON, Refusal};
 use crate::error::code;
 
@@ -129,6 +130,8 @@ struct GetParameters {
     operation_name: Option<String>,
     variables: Option<String>,
     extensions: Option<String>,
+    #[serde(rename = "documentId")]
+    document_id: Option<String>,
 }
 
 /// A GET: one request in the query string (`query`, the URI's query string).
@@ -150,6 +153,9 @@ pub(super) fn read_get(query: &str) -> Result<BatchRequest, Refusal> {
     );
     if let Some(name) = parameters.operation_name {
         fields.insert("operationName".into(), Value::String(name));
+    }
+    if let Some(id) = parameters.document_id {
+        fields.insert("documentId".into(), Value::String(id));
     }
     for (name, text) in [
         ("variables", parameters.variables),
@@ -192,13 +198,20 @@ fn percent_decodes_to_utf8(query: &str) -> bool {
 
 /// One GraphQL request from its JSON fields: `query` a string, and
 /// `operationName`, `variables` and `extensions` each absent, null or of its
-/// type. An automatic persisted query (`extensions.persistedQuery`) may leave
-/// `query` out: the executor's persisted queries find it by its hash.
+/// type. A trusted document named by `documentId`, or an automatic persisted
+/// query (`extensions.persistedQuery`), may leave `query` out: the executor
+/// finds it by its id or hash.
 fn graphql_request(mut fields: Map<String, Value>) -> Result<Request, Refusal> {
-    let persisted = matches!(
-        fields.get("extensions"),
-        Some(Value::Object(extensions)) if extensions.contains_key("persistedQuery")
-    );
+    let document_id = match fields.remove("documentId") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(id)) => Some(DocumentId(id)),
+        Some(_) => return Err(Refusal::bad_request("`documentId` must be a string")),
+    };
+    let persisted = document_id.is_some()
+        || matches!(
+            fields.get("extensions"),
+            Some(Value::Object(extensions)) if extensions.contains_key("persistedQuery")
+        );
     if persisted && matches!(fields.get("query"), None | Some(Value::Null)) {
         fields.remove("query");
     } else if !matches!(fields.get("query"), Some(Value::String(_))) {
@@ -222,6 +235,10 @@ fn graphql_request(mut fields: Map<String, Value>) -> Result<Request, Refusal> {
             )));
         }
     }
-    serde_json::from_value(Value::Object(fields))
-        .map_err(|err| Refusal::bad_request(format!("not a GraphQL request: {err}")))
+    let request: Request = serde_json::from_value(Value::Object(fields))
+        .map_err(|err| Refusal::bad_request(format!("not a GraphQL request: {err}")))?;
+    Ok(match document_id {
+        Some(id) => request.data(id),
+        None => request,
+    })
 }

@@ -13,7 +13,8 @@ use serde_json::json;
 
 use super::response_cache::Entry;
 use crate::error::code;
-use crate::execution::{Executed, Refused};
+use crate::execution::client_limits::Limited;
+use crate::execution::{Executed, Refused, TurnedAway};
 use crate::schema::RegistrySchema;
 
 /// GraphQL over HTTP's own media type for responses.
@@ -228,13 +229,29 @@ pub(super) async fn execute(
     // With the new media type, a request that never executed is a client
     // error (for a batch: when none of its operations executed);
     // `application/json` keeps 200 for every GraphQL response.
-    let status =
-        if media_type == MediaType::GraphQLResponse && answers.iter().all(|a| a.failed_early) {
+    let turned_away = answers
+        .iter()
+        .map(|a| a.turned_away)
+        .collect::<Option<Vec<_>>>();
+    let limited = turned_away.as_ref().and_then(|all| {
+        all.iter().find_map(|why| match why {
+            TurnedAway::RateLimited(limited) => Some(*limited),
+            TurnedAway::NotInList => None,
+        })
+    });
+    let status = match (&turned_away, limited) {
+        // Every operation turned away: HTTP says why, whatever the media type.
+        (Some(_), Some(_)) => StatusCode::TOO_MANY_REQUESTS,
+        (Some(_), None) => StatusCode::BAD_REQUEST,
+        _ if media_type == MediaType::GraphQLResponse && answers.iter().all(|a| a.failed_early) => {
             StatusCode::BAD_REQUEST
-        } else {
-            StatusCode::OK
-        };
+        }
+        _ => StatusCode::OK,
+    };
     let mut headers = HeaderMap::new();
+    if let Some(limited) = limited {
+        headers.insert(header::RETRY_AFTER, HeaderValue::from(limited.retry_after_secs));
+    }
     headers.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static(media_type.content_type()),
@@ -327,6 +344,22 @@ fn merge(a: CacheControl, b: CacheControl) -> CacheControl {
             (a, b) => a.min(b),
         },
     }
+}
+
+/// A request refused by the per-client request limit, before it was read
+/// as GraphQL: HTTP 429 with `Retry-After`.
+pub(super) fn rate_limited(limited: Limited, media_type: MediaType) -> Response {
+    let err = crate::execution::rate_limited(limited);
+    let body = serde_json::to_vec(&json!({ "errors": [err] })).unwrap_or_else(|_| internal_error());
+    (
+        StatusCode::TOO_MANY_REQUESTS,
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(media_type.content_type())),
+            (header::RETRY_AFTER, HeaderValue::from(limited.retry_after_secs)),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 fn internal_error() -> Vec<u8> {
