@@ -2,9 +2,9 @@
 //! relations are declared over.
 //!
 //! One `DataLoader<RegistryLoader>` is made per request (see
-//! `execution/mod.rs`): its cache then holds only what this request read, so
-//! an import is visible to the next request, and the statements it runs can
-//! be counted for the request. Nothing here outlives a request; the only
+//! `execution/mod.rs`), so the statements it runs can be counted for the
+//! request; it caches nothing (see `Loaders`). Nothing here outlives a
+//! request; the only
 //! cache that does is the response cache (`http/response_cache.rs`), which
 //! checks the data version before serving.
 //!
@@ -28,7 +28,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_graphql::Context;
-use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
+use async_graphql::dataloader::{DataLoader, Loader, NoCache};
 use async_graphql::futures_util::future::BoxFuture;
 use sea_orm::sea_query::{Condition, IntoCondition};
 use sea_orm::{
@@ -45,7 +45,12 @@ pub struct RegistryLoader {
     pub(crate) db: CountingConnection,
 }
 
-pub type Loaders = DataLoader<RegistryLoader, HashMapCache>;
+/// Without a cache: a row read at one level is read again at another (in
+/// the same statement as the rest of that level). A cache would answer it
+/// at once, so its children would be asked for one poll pass before their
+/// siblings', in a statement of their own: the statements a query runs
+/// would then depend on which rows it met, not only on its depth.
+pub type Loaders = DataLoader<RegistryLoader, NoCache>;
 
 /// Loader errors are shared between every resolver waiting on the batch.
 pub type LoadResult<T> = Result<T, Arc<DbErr>>;
@@ -54,9 +59,17 @@ impl RegistryLoader {
     /// The loaders of one request, fetching on the request's schedule.
     pub fn for_request(db: CountingConnection, schedule: Arc<LevelSchedule>) -> Loaders {
         let spawn = move |fetch: BoxFuture<'static, ()>| schedule.spawn(fetch);
-        DataLoader::with_cache(Self { db }, spawn, HashMapCache::default()).delay(Duration::ZERO)
+        DataLoader::with_cache(Self { db }, spawn, NoCache)
+            .delay(Duration::ZERO)
+            .max_batch_size(MAX_BATCH_KEYS)
     }
 }
+
+/// Keys in one batch, one statement: async-graphql's default (1,000) would
+/// split a level's keys into several statements. Bounded by the bind
+/// parameters a statement may carry (SQLite 32,766, PostgreSQL 65,535) with
+/// room for loaders that bind each key twice.
+pub const MAX_BATCH_KEYS: usize = 10_000;
 
 /// The request's loaders, which the executor puts in every request.
 pub fn loaders<'a>(ctx: &Context<'a>) -> &'a Loaders {
