@@ -3,6 +3,7 @@
 //! checks GraphQL over HTTP asks for before execution.
 
 use async_graphql::{BatchRequest, Request};
+use async_graphql::futures_util::StreamExt;
 use axum::body::Bytes;
 use axum::extract::Query;
 use axum::http::{HeaderMap, StatusCode, header};
@@ -14,31 +15,70 @@ use crate::execution::DocumentId;
 use super::response::{JSON, Refusal};
 use crate::error::code;
 
+/// How much of a refused body is still read, and for how long, before the
+/// connection is closed (nginx's lingering close): a client that sends its
+/// whole body before it reads (Python's urllib, curl without
+/// `Expect: 100-continue`) would otherwise meet a reset connection instead
+/// of its 413.
+const LINGER_BYTES: usize = 64 * 1024 * 1024;
+const LINGER_TIME: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// A POST's body: JSON, within the size limit; not parsed yet (the
-/// response cache knows a request by its bytes).
+/// response cache knows a request by its bytes). A body refused before it
+/// is read whole (a wrong media type, too large by its declared length or
+/// by what arrived) is refused at once, and what follows is read and
+/// dropped in the background (`linger`).
 pub(super) async fn read_post_body(
     request: axum::extract::Request,
     limits: &Limits,
 ) -> Result<Bytes, Refusal> {
     let max_body_bytes = limits.max_body_bytes;
-    check_content_type(request.headers())?;
-    let declared_length = request
-        .headers()
+    let (parts, body) = request.into_parts();
+    if let Err(refusal) = check_content_type(&parts.headers) {
+        linger(body);
+        return Err(refusal.closing());
+    }
+    let declared_length = parts
+        .headers
         .get(header::CONTENT_LENGTH)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.parse::<u64>().ok());
     if declared_length.is_some_and(|length| length > max_body_bytes as u64) {
+        linger(body);
         return Err(Refusal::too_large(max_body_bytes));
     }
-    axum::body::to_bytes(request.into_body(), max_body_bytes)
-        .await
-        .map_err(|err| {
-            if is_length_limit(&err) {
-                Refusal::too_large(max_body_bytes)
-            } else {
-                Refusal::bad_request("the request body could not be read")
+    let mut stream = body.into_data_stream();
+    let mut bytes = Vec::with_capacity(declared_length.unwrap_or(0) as usize);
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|_| Refusal::bad_request("the request body could not be read"))?;
+        if bytes.len() + chunk.len() > max_body_bytes {
+            linger_stream(stream);
+            return Err(Refusal::too_large(max_body_bytes));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(Bytes::from(bytes))
+}
+
+/// Reads and drops what is left of a refused body, in the background, for
+/// at most `LINGER_BYTES` and `LINGER_TIME`; the connection closes after.
+fn linger(body: axum::body::Body) {
+    linger_stream(body.into_data_stream());
+}
+
+fn linger_stream(mut stream: axum::body::BodyDataStream) {
+    tokio::spawn(async move {
+        let drained = async {
+            let mut read = 0usize;
+            while let Some(Ok(chunk)) = stream.next().await {
+                read += chunk.len();
+                if read > LINGER_BYTES {
+                    break;
+                }
             }
-        })
+        };
+        let _ = tokio::time::timeout(LINGER_TIME, drained).await;
+    });
 }
 
 /// A POST body: one request or a batch of them.
@@ -106,19 +146,6 @@ fn check_content_type(headers: &HeaderMap) -> Result<(), Refusal> {
         }
     }
     Ok(())
-}
-
-/// Whether reading a body failed on its length limit (http-body-util's
-/// `LengthLimitError`, somewhere in the chain of causes).
-fn is_length_limit(err: &axum::Error) -> bool {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
-    while let Some(err) = source {
-        if err.to_string().contains("length limit exceeded") {
-            return true;
-        }
-        source = err.source();
-    }
-    false
 }
 
 /// The parameters of a GraphQL request as GraphQL over HTTP spells them, in a

@@ -45,6 +45,8 @@ pub(super) struct Refusal {
     code: &'static str,
     message: String,
     allow: Option<&'static str>,
+    /// The body was not read whole: the connection closes after the answer.
+    close: bool,
 }
 
 impl Refusal {
@@ -54,6 +56,15 @@ impl Refusal {
             code,
             message: message.into(),
             allow: None,
+            close: false,
+        }
+    }
+
+    /// The same refusal, closing the connection after it (its body was not read).
+    pub(super) fn closing(self) -> Self {
+        Self {
+            close: true,
+            ..self
         }
     }
 
@@ -62,11 +73,14 @@ impl Refusal {
     }
 
     pub(super) fn too_large(max_body_bytes: usize) -> Self {
-        Self::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            code::PAYLOAD_TOO_LARGE,
-            format!("the request body is larger than {max_body_bytes} bytes"),
-        )
+        Self {
+            close: true,
+            ..Self::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                code::PAYLOAD_TOO_LARGE,
+                format!("the request body is larger than {max_body_bytes} bytes"),
+            )
+        }
     }
 
     pub(super) fn method_not_allowed(message: &str, allow: &'static str) -> Self {
@@ -90,6 +104,11 @@ impl Refusal {
             response
                 .headers_mut()
                 .insert(header::ALLOW, HeaderValue::from_static(allow));
+        }
+        if self.close {
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
         }
         response
     }
