@@ -16,6 +16,17 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // A listening socket handed over by whoever started us (systemd's socket
+    // activation, or a test that bound the port itself): `LISTEN_FDS=1`, the
+    // socket as file descriptor 3. Taken before the runtime's threads start,
+    // as it clears those variables.
+    let inherited = match listenfd::ListenFd::from_env().take_tcp_listener(0) {
+        Ok(listener) => listener,
+        Err(err) => {
+            eprintln!("standards-registry: LISTEN_FDS is set, but descriptor 3 is no TCP listener: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
     // Before the runtime starts: the OTLP exporter's HTTP client is a
     // blocking one, which may not be built inside it.
     let _telemetry = match telemetry::init(&cli.telemetry) {
@@ -35,7 +46,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let result = runtime.block_on(run(cli));
+    let result = runtime.block_on(run(cli, inherited));
     // The runtime stops before the telemetry flushes its last spans.
     drop(runtime);
     match result {
@@ -47,7 +58,10 @@ fn main() -> ExitCode {
     }
 }
 
-async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
+async fn run(
+    cli: Cli,
+    inherited: Option<std::net::TcpListener>,
+) -> Result<(), Box<dyn std::error::Error>> {
     let command = cli.command.unwrap_or(Command::Serve);
     match &command {
         Command::ExportSchema => {
@@ -84,12 +98,15 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             }
             let schema = build_schema(db.clone(), &config.schema);
             let app = http::app(schema, db, &config.schema);
-            let listener = tokio::net::TcpListener::bind(config.bind).await?;
-            tracing::info!(
-                "serving GraphQL on http://{}/graphql, playground on http://{}/",
-                config.bind,
-                config.bind
-            );
+            let listener = match inherited {
+                Some(listener) => {
+                    listener.set_nonblocking(true)?;
+                    tokio::net::TcpListener::from_std(listener)?
+                }
+                None => tokio::net::TcpListener::bind(config.bind).await?,
+            };
+            let address = listener.local_addr()?;
+            tracing::info!("serving GraphQL on http://{address}/graphql, playground on http://{address}/");
             http::serve(
                 listener,
                 app,

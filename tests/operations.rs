@@ -553,14 +553,21 @@ fn spans_are_exported_over_otlp() {
 
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("r.db").display());
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let bind = format!("127.0.0.1:{port}");
+    // The server's port, bound here and handed over (LISTEN_FDS, descriptor 3).
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let bind = listener.local_addr().unwrap().to_string();
     let endpoint = format!("http://{collector_address}");
-    let mut server = Command::new(env!("CARGO_BIN_EXE_standards-registry"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_standards-registry"));
+    {
+        use command_fds::{CommandFdExt, FdMapping};
+        command
+            .fd_mappings(vec![FdMapping {
+                parent_fd: std::os::fd::OwnedFd::from(listener),
+                child_fd: 3,
+            }])
+            .unwrap();
+    }
+    let mut server = command
         .args([
             "serve",
             "--database-url",
@@ -568,9 +575,10 @@ fn spans_are_exported_over_otlp() {
             "--otlp-endpoint",
             &endpoint,
         ])
-        .args(["--bind", &bind, "--dataset"])
+        .arg("--dataset")
         .arg(dataset_path())
         .env("RUST_LOG", "info")
+        .env("LISTEN_FDS", "1")
         .stdout(std::process::Stdio::null())
         .spawn()
         .unwrap();
