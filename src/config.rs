@@ -265,11 +265,21 @@ pub struct SchemaConfig {
     #[arg(long = "trusted-proxy", env = "REGISTRY_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_network, global = true)]
     pub trusted_proxies: Vec<IpNet>,
     /// Requests one client may send per second (a burst of as many); 0 for no limit.
-    #[arg(long, env = "REGISTRY_CLIENT_REQUESTS_PER_SECOND", default_value_t = 0, global = true)]
+    #[arg(
+        long,
+        env = "REGISTRY_CLIENT_REQUESTS_PER_SECOND",
+        default_value_t = 0,
+        global = true
+    )]
     pub client_requests_per_second: u32,
     /// Complexity one client's operations may add up to per second (a burst of as
     /// much); 0 for no limit.
-    #[arg(long, env = "REGISTRY_CLIENT_COMPLEXITY_PER_SECOND", default_value_t = 0, global = true)]
+    #[arg(
+        long,
+        env = "REGISTRY_CLIENT_COMPLEXITY_PER_SECOND",
+        default_value_t = 0,
+        global = true
+    )]
     pub client_complexity_per_second: u32,
 }
 

@@ -23,7 +23,9 @@ fn main() -> ExitCode {
     let inherited = match listenfd::ListenFd::from_env().take_tcp_listener(0) {
         Ok(listener) => listener,
         Err(err) => {
-            eprintln!("standards-registry: LISTEN_FDS is set, but descriptor 3 is no TCP listener: {err}");
+            eprintln!(
+                "standards-registry: LISTEN_FDS is set, but descriptor 3 is no TCP listener: {err}"
+            );
             return ExitCode::FAILURE;
         }
     };
@@ -106,7 +108,9 @@ async fn run(
                 None => tokio::net::TcpListener::bind(config.bind).await?,
             };
             let address = listener.local_addr()?;
-            tracing::info!("serving GraphQL on http://{address}/graphql, playground on http://{address}/");
+            tracing::info!(
+                "serving GraphQL on http://{address}/graphql, playground on http://{address}/"
+            );
             http::serve(
                 listener,
                 app,

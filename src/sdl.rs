@@ -27,7 +27,9 @@
 use std::collections::{HashMap, HashSet};
 
 use async_graphql::parser::parse_schema;
-use async_graphql::parser::types::{BaseType, FieldDefinition, Type, TypeKind, TypeSystemDefinition};
+use async_graphql::parser::types::{
+    BaseType, FieldDefinition, Type, TypeKind, TypeSystemDefinition,
+};
 
 use crate::config::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 
@@ -102,8 +104,10 @@ pub fn publish(async_graphql_sdl: &str) -> String {
         }
         out.push('\n');
     }
-    out.replace(ASYNC_GRAPHQL_LINK, FEDERATION_LINK)
-        .replace(LAST_IMPORT, "\"@requiresScopes\", \"@cost\", \"@listSize\"]")
+    out.replace(ASYNC_GRAPHQL_LINK, FEDERATION_LINK).replace(
+        LAST_IMPORT,
+        "\"@requiresScopes\", \"@cost\", \"@listSize\"]",
+    )
 }
 
 /// The demand-control directives of one field, as SDL text.
@@ -117,12 +121,7 @@ fn directives(field: &FieldDefinition, in_connection: bool, scalars: &HashSet<&s
     } else if !composite && READ_SCALARS.contains(&name) {
         out.push("@cost(weight: 1)".to_owned());
     }
-    let has = |argument: &str| {
-        field
-            .arguments
-            .iter()
-            .any(|a| a.node.name.node == argument)
-    };
+    let has = |argument: &str| field.arguments.iter().any(|a| a.node.name.node == argument);
     if has("first") {
         let slicing = ["first", "last"]
             .into_iter()

@@ -165,15 +165,25 @@ on_every_backend! {
 /// every server while the import waits: here the import is held at its
 /// first write by another session's lock on a table (PostgreSQL).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[cfg_attr(not(postgres_tests), ignore = "set TEST_POSTGRES_URL to run against PostgreSQL")]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "set TEST_POSTGRES_URL to run against PostgreSQL"
+)]
 async fn an_import_in_another_process_shortens_the_hints_until_it_commits() {
     let test_db = TestDb::with_dataset(Backend::Postgres).await;
     let app = router(&test_db);
-    assert_eq!(caching(&send(&app, post_query(STANDARD_QUERY)).await).0, public(300));
+    assert_eq!(
+        caching(&send(&app, post_query(STANDARD_QUERY)).await).0,
+        public(300)
+    );
     let locker = test_db.db.begin().await.unwrap();
-    locker.execute_unprepared("LOCK TABLE committee IN ACCESS EXCLUSIVE MODE").await.unwrap();
+    locker
+        .execute_unprepared("LOCK TABLE committee IN ACCESS EXCLUSIVE MODE")
+        .await
+        .unwrap();
     let importer = another_pool(&test_db).await;
-    let import = tokio::spawn(async move { dataset::import_file(&importer, &dataset_path()).await });
+    let import =
+        tokio::spawn(async move { dataset::import_file(&importer, &dataset_path()).await });
     // The import has set its marker when the answer's hint is 0; it cannot
     // commit while the lock is held, so this waits for nothing but that.
     let mut hint = String::new();
@@ -189,13 +199,20 @@ async fn an_import_in_another_process_shortens_the_hints_until_it_commits() {
     assert!(!import.is_finished());
     locker.rollback().await.unwrap();
     import.await.unwrap().expect("the import commits");
-    assert_eq!(caching(&send(&app, post_query(STANDARD_QUERY)).await).0, public(300));
+    assert_eq!(
+        caching(&send(&app, post_query(STANDARD_QUERY)).await).0,
+        public(300)
+    );
 }
 
 #[tokio::test]
 async fn cache_max_age_caps_the_hints() {
     let test_db = TestDb::with_dataset(Backend::Sqlite).await;
-    for (cache_max_age, expected) in [(60, public(60)), (0, "no-cache".to_owned()), (3600, public(300))] {
+    for (cache_max_age, expected) in [
+        (60, public(60)),
+        (0, "no-cache".to_owned()),
+        (3600, public(300)),
+    ] {
         let config = SchemaConfig {
             cache_max_age,
             ..SchemaConfig::for_tests()

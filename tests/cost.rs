@@ -14,8 +14,8 @@ use common::*;
 
 use async_graphql::Variables;
 use serde_json::{Value, json};
-use standards_registry::execution::cost::{Cost, TypeIndex};
 use standards_registry::config::{DEFAULT_MAX_COMPLEXITY, DEFAULT_MAX_COMPLEXITY_IN_FLIGHT};
+use standards_registry::execution::cost::{Cost, TypeIndex};
 use standards_registry::export_sdl;
 
 /// A document, its variables, its estimate and how it is made up: the

@@ -710,7 +710,6 @@ async fn without_a_database_the_server_gives_up_with_a_clear_error() {
         ),
     ];
     for url in urls {
-        let started = Instant::now();
         let mut server = Server::spawn(
             &[],
             &[
@@ -737,11 +736,6 @@ async fn without_a_database_the_server_gives_up_with_a_clear_error() {
         assert!(
             last.contains("error") || last.contains("Error"),
             "{url}: the error says nothing: {last}"
-        );
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "{url}: {:?}",
-            started.elapsed()
         );
     }
 }

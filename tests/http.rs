@@ -394,12 +394,20 @@ async fn the_graphql_response_media_type_is_served_when_asked_for() {
 /// Sends `head` and then `body` over a plain blocking socket, every byte of
 /// it before reading anything, as Python's urllib does; returns whether the
 /// whole body could be written and what came back.
-fn send_all_then_read(address: std::net::SocketAddr, head: String, body: Vec<u8>) -> (bool, String) {
+fn send_all_then_read(
+    address: std::net::SocketAddr,
+    head: String,
+    body: Vec<u8>,
+) -> (bool, String) {
     use std::io::{Read, Write};
     let mut stream = std::net::TcpStream::connect(address).unwrap();
     // A hang guard only: the server answers within milliseconds.
-    stream.set_read_timeout(Some(std::time::Duration::from_secs(60))).unwrap();
-    stream.set_write_timeout(Some(std::time::Duration::from_secs(60))).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(60)))
+        .unwrap();
+    stream
+        .set_write_timeout(Some(std::time::Duration::from_secs(60)))
+        .unwrap();
     stream.write_all(head.as_bytes()).unwrap();
     let mut written = true;
     for chunk in body.chunks(64 * 1024) {
@@ -423,7 +431,9 @@ async fn a_client_still_sending_ten_megabytes_reads_its_413() {
     let address = listener.local_addr().unwrap();
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
     let padding = " ".repeat(10 * 1024 * 1024);
-    let body = json!({ "query": format!("{padding}{{ __typename }}") }).to_string().into_bytes();
+    let body = json!({ "query": format!("{padding}{{ __typename }}") })
+        .to_string()
+        .into_bytes();
     let declared = format!(
         "POST /graphql HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
         body.len()
@@ -452,10 +462,20 @@ async fn a_client_still_sending_ten_megabytes_reads_its_413() {
             tokio::task::spawn_blocking(move || send_all_then_read(address, head, body))
                 .await
                 .unwrap();
-        assert!(written, "the server closed before the body was sent: {answer}");
-        assert!(answer.starts_with(&format!("HTTP/1.1 {status}\r\n")), "{answer}");
+        assert!(
+            written,
+            "the server closed before the body was sent: {answer}"
+        );
+        assert!(
+            answer.starts_with(&format!("HTTP/1.1 {status}\r\n")),
+            "{answer}"
+        );
         let (_, json_body) = answer.split_once("\r\n\r\n").expect("a head and a body");
-        let code = if status.starts_with("413") { "PAYLOAD_TOO_LARGE" } else { "BAD_REQUEST" };
+        let code = if status.starts_with("413") {
+            "PAYLOAD_TOO_LARGE"
+        } else {
+            "BAD_REQUEST"
+        };
         let json: Value = serde_json::from_str(json_body).expect("a JSON body");
         assert_eq!(json["errors"][0]["extensions"]["code"], code, "{json}");
     }

@@ -65,7 +65,8 @@ fn every_list_and_connection_has_a_list_size() {
             let name = field.name.node.as_str();
             let list = matches!(field.ty.node.base, BaseType::List(_));
             let connection = field.ty.node.to_string().contains("Connection");
-            let sized_by_parent = owner.ends_with("Connection") && matches!(name, "edges" | "nodes");
+            let sized_by_parent =
+                owner.ends_with("Connection") && matches!(name, "edges" | "nodes");
             if !(list || connection) || sized_by_parent {
                 continue;
             }

@@ -84,7 +84,10 @@ fn unix_now() -> i64 {
 
 /// Sets (or clears, with `None`) when the running import started, in a
 /// transaction of its own, committed before the import writes anything.
-async fn mark_import_started(db: &DatabaseConnection, started: Option<i64>) -> Result<(), ImportError> {
+async fn mark_import_started(
+    db: &DatabaseConnection,
+    started: Option<i64>,
+) -> Result<(), ImportError> {
     registry_version::Entity::update_many()
         .col_expr(
             registry_version::Column::ImportStarted,

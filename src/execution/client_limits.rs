@@ -146,9 +146,9 @@ impl ClientLimits {
         };
         self.sweep();
         let key = client.to_owned();
-        limiter
-            .check_key(&key)
-            .map_err(|not_until| self.limited(Limit::Requests, not_until.wait_time_from(self.clock.now())))
+        limiter.check_key(&key).map_err(|not_until| {
+            self.limited(Limit::Requests, not_until.wait_time_from(self.clock.now()))
+        })
     }
 
     /// Counts `complexity` for `client`; an operation costing more than a

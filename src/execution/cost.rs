@@ -220,6 +220,80 @@ impl TypeIndex {
         total
     }
 
+    /// A literal `Int` argument (or input field) outside 32 bits, which
+    /// validation must refuse (async-graphql only finds it when the field
+    /// runs); its message, as async-graphql words it.
+    pub fn out_of_range_int(&self, document: &ExecutableDocument) -> Option<String> {
+        let mut sets: Vec<(&SelectionSet, String)> = Vec::new();
+        for (_, operation) in document.operations.iter() {
+            let root = match operation.node.ty {
+                OperationType::Query => "Query",
+                OperationType::Mutation => "Mutation",
+                OperationType::Subscription => "Subscription",
+            };
+            sets.push((&operation.node.selection_set.node, root.to_owned()));
+        }
+        for fragment in document.fragments.values() {
+            sets.push((
+                &fragment.node.selection_set.node,
+                fragment.node.type_condition.node.on.node.to_string(),
+            ));
+        }
+        while let Some((set, parent)) = sets.pop() {
+            for selection in &set.items {
+                match &selection.node {
+                    Selection::Field(field) => {
+                        let field = &field.node;
+                        let info = self.field(&parent, &field.name.node);
+                        for (name, value) in &field.arguments {
+                            let definition =
+                                info.and_then(|info| info.arguments.get(name.node.as_str()));
+                            let Ok(value) = value.node.clone().into_const_with(|_| Err(())) else {
+                                continue;
+                            };
+                            if let Some(definition) = definition
+                                && !self.int_in_range(&value, definition)
+                            {
+                                return Some(
+                                    "Failed to parse \"Int\": Only integers from -2147483648 to 2147483647 are accepted."
+                                        .to_owned(),
+                                );
+                            }
+                        }
+                        let child = info.map_or_else(String::new, |info| info.ty.clone());
+                        sets.push((&field.selection_set.node, child));
+                    }
+                    Selection::InlineFragment(fragment) => {
+                        let ty = fragment
+                            .node
+                            .type_condition
+                            .as_ref()
+                            .map_or_else(|| parent.clone(), |c| c.node.on.node.to_string());
+                        sets.push((&fragment.node.selection_set.node, ty));
+                    }
+                    Selection::FragmentSpread(_) => {}
+                }
+            }
+        }
+        None
+    }
+
+    fn int_in_range(&self, value: &Value, definition: &InputInfo) -> bool {
+        match value {
+            Value::Number(n) if definition.ty == "Int" => {
+                n.as_i64().is_some_and(|n| i32::try_from(n).is_ok())
+            }
+            Value::List(items) => items.iter().all(|item| self.int_in_range(item, definition)),
+            Value::Object(fields) => fields.iter().all(|(name, value)| {
+                self.types
+                    .get(&definition.ty)
+                    .and_then(|info| info.input_fields.get(name.as_str()))
+                    .is_none_or(|field| self.int_in_range(value, field))
+            }),
+            _ => true,
+        }
+    }
+
     fn field(&self, parent: &str, name: &str) -> Option<&FieldInfo> {
         self.types.get(parent)?.fields.get(name)
     }
@@ -430,7 +504,10 @@ impl Walk<'_> {
                     .clone()
                     .into_const_with(|variable| {
                         Ok::<_, std::convert::Infallible>(
-                            self.variables.get(&variable).cloned().unwrap_or(Value::Null),
+                            self.variables
+                                .get(&variable)
+                                .cloned()
+                                .unwrap_or(Value::Null),
                         )
                     })
                     .ok()?;

@@ -116,11 +116,13 @@ impl RegistrySchema {
         admission: Admission,
         clock: LimitClock,
     ) -> Self {
-        let sdl = crate::sdl::publish(&schema.sdl_with_options(
-            async_graphql::SDLExportOptions::new()
-                .federation()
-                .compose_directive(),
-        ));
+        let sdl = crate::sdl::publish(
+            &schema.sdl_with_options(
+                async_graphql::SDLExportOptions::new()
+                    .federation()
+                    .compose_directive(),
+            ),
+        );
         let types = TypeIndex::from_sdl(&sdl);
         Self(Arc::new(Inner {
             schema,
@@ -192,7 +194,8 @@ impl RegistrySchema {
                 (Response::from_errors(vec![err]), cost, 0)
             }
             Ok((request, document, cost)) => {
-                let service = document::service_sdl_keys(&document, request.operation_name.as_deref());
+                let service =
+                    document::service_sdl_keys(&document, request.operation_name.as_deref());
                 let db = CountingConnection::new(self.0.db.clone());
                 let mut response = self
                     .run_prepared(request, document, cost, db.clone())
@@ -306,6 +309,9 @@ impl RegistrySchema {
             )));
         }
         coerce_variables(&document, &request)?;
+        if let Some(message) = self.0.types.out_of_range_int(&document) {
+            return Err(invalid(message));
+        }
         let cost = self.0.types.cost(&document, &request.variables);
         if cost.complexity > config.max_complexity {
             return Err(invalid("Query is too complex."));
@@ -313,7 +319,11 @@ impl RegistrySchema {
         if cost.depth > config.max_depth {
             return Err(invalid("Query is nested too deep."));
         }
-        if let Err(limited) = self.0.limits.check_complexity(&caller.client, cost.complexity) {
+        if let Err(limited) = self
+            .0
+            .limits
+            .check_complexity(&caller.client, cost.complexity)
+        {
             if let Some(metrics) = operations::metrics_of(&request) {
                 metrics.record_limited(&caller.client, limited.limit);
             }

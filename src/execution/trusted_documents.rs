@@ -227,7 +227,10 @@ fn collect_files(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), ManifestErr
             .path();
         if path.is_dir() {
             collect_files(&path, files)?;
-        } else if path.extension().is_some_and(|ext| ext == "graphql" || ext == "gql") {
+        } else if path
+            .extension()
+            .is_some_and(|ext| ext == "graphql" || ext == "gql")
+        {
             files.push(path);
         }
     }
@@ -417,7 +420,8 @@ mod tests {
             canonical_document(&a),
             "query Q($c: String! = \"x\") {\n  standard(code: $c) {\n    code\n    ...A\n    ...B\n  }\n}\n\nfragment A on Standard {\n  title\n}\n\nfragment B on Standard {\n  year\n}"
         );
-        let c = parse_query("query Q($c: String! = \"x\") { standard(code: $c) { code year } }").unwrap();
+        let c = parse_query("query Q($c: String! = \"x\") { standard(code: $c) { code year } }")
+            .unwrap();
         assert_ne!(canonical_document(&a), canonical_document(&c));
     }
 }

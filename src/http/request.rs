@@ -2,8 +2,8 @@
 //! batch) or a GET's query string, within the configured limits, and the
 //! checks GraphQL over HTTP asks for before execution.
 
-use async_graphql::{BatchRequest, Request};
 use async_graphql::futures_util::StreamExt;
+use async_graphql::{BatchRequest, Request};
 use axum::body::Bytes;
 use axum::extract::Query;
 use axum::http::{HeaderMap, StatusCode, header};
@@ -11,9 +11,9 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::Limits;
-use crate::execution::DocumentId;
 use super::response::{JSON, Refusal};
 use crate::error::code;
+use crate::execution::DocumentId;
 
 /// How much of a refused body is still read, and for how long, before the
 /// connection is closed (nginx's lingering close): a client that sends its
@@ -50,7 +50,8 @@ pub(super) async fn read_post_body(
     let mut stream = body.into_data_stream();
     let mut bytes = Vec::with_capacity(declared_length.unwrap_or(0) as usize);
     while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|_| Refusal::bad_request("the request body could not be read"))?;
+        let chunk =
+            chunk.map_err(|_| Refusal::bad_request("the request body could not be read"))?;
         if bytes.len() + chunk.len() > max_body_bytes {
             linger_stream(stream);
             return Err(Refusal::too_large(max_body_bytes));

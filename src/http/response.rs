@@ -269,7 +269,10 @@ pub(super) async fn execute(
     };
     let mut headers = HeaderMap::new();
     if let Some(limited) = limited {
-        headers.insert(header::RETRY_AFTER, HeaderValue::from(limited.retry_after_secs));
+        headers.insert(
+            header::RETRY_AFTER,
+            HeaderValue::from(limited.retry_after_secs),
+        );
     }
     headers.insert(
         header::CONTENT_TYPE,
@@ -373,8 +376,14 @@ pub(super) fn rate_limited(limited: Limited, media_type: MediaType) -> Response 
     (
         StatusCode::TOO_MANY_REQUESTS,
         [
-            (header::CONTENT_TYPE, HeaderValue::from_static(media_type.content_type())),
-            (header::RETRY_AFTER, HeaderValue::from(limited.retry_after_secs)),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(media_type.content_type()),
+            ),
+            (
+                header::RETRY_AFTER,
+                HeaderValue::from(limited.retry_after_secs),
+            ),
         ],
         body,
     )

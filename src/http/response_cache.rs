@@ -20,12 +20,12 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use super::response::MediaType;
+use crate::execution::cost::Cost;
 use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode};
 use quick_cache::Weighter;
 use quick_cache::sync::Cache;
-use super::response::MediaType;
-use crate::execution::cost::Cost;
 
 /// How a request is known: its method, the media type of its answer and
 /// its bytes.
