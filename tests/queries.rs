@@ -358,10 +358,12 @@ on_every_backend! {
             let next = data(&schema, &format!(r#"{{ standards({list} first: 3, after: "{cursor}") {{ nodes {{ code }} }} }}"#)).await;
             // By position the page would repeat the ninth row; by keyset it goes on from it.
             assert_eq!(next["standards"]["nodes"], json!(all["standards"]["nodes"].as_array().unwrap()[9..12]), "{list}");
+            // Written out (the row 0000-T-001 of 2099 added for the second
+            // list is already first in the third).
             let expected = match list {
                 "" => ["20240601-T-469", "20242363-T-469", "2025-0260T-SJ"],
                 "orderBy: [{ field: YEAR, direction: DESC }, { field: CODE, direction: ASC }]," => ["GB/T 45993-2025", "cloud-computing-integrated-standardization-system-construction-guidelines-2025-edition", "information-technology-standardization-work-report"],
-                "filter: { yearFrom: 2000 }, orderBy: [{ field: YEAR, direction: DESC }]," => ["GB/T 45280-2025", "GB/T 45401.1-2025", "GB/T 45401.2-2025"],
+                "filter: { yearFrom: 2000 }, orderBy: [{ field: YEAR, direction: DESC }]," => ["GB/T 45087-2025", "GB/T 45280-2025", "GB/T 45401.1-2025"],
                 "orderBy: [{ field: YEAR, direction: ASC }]," => ["T/CESA 1228.2-2022", "GB/T 42560-2023", "GB/T 42562-2023"],
                 _ => unreachable!(),
             };

@@ -189,7 +189,8 @@ impl RegistrySchema {
         let (mut response, cost, statements) = match prepared {
             Err(PrepareError::Refused(refused)) => return Err(refused),
             Err(PrepareError::Request(err)) => (Response::from_errors(vec![err]), None, 0),
-            Err(PrepareError::TurnedAway(err, why, cost)) => {
+            Err(PrepareError::TurnedAway(turned)) => {
+                let (err, why, cost) = *turned;
                 turned_away = Some(why);
                 (Response::from_errors(vec![err]), cost, 0)
             }
@@ -327,11 +328,11 @@ impl RegistrySchema {
             if let Some(metrics) = operations::metrics_of(&request) {
                 metrics.record_limited(&caller.client, limited.limit);
             }
-            return Err(PrepareError::TurnedAway(
+            return Err(PrepareError::TurnedAway(Box::new((
                 rate_limited(limited),
                 TurnedAway::RateLimited(limited),
                 Some(cost),
-            ));
+            ))));
         }
         Ok((request, document, cost))
     }
@@ -435,18 +436,18 @@ enum PrepareError {
     Request(ServerError),
     /// A request error HTTP answers with a status of its own, and the cost
     /// when it was known.
-    TurnedAway(ServerError, TurnedAway, Option<Cost>),
+    TurnedAway(Box<(ServerError, TurnedAway, Option<Cost>)>),
 }
 
 fn not_in_list(message: impl Into<String>) -> PrepareError {
-    PrepareError::TurnedAway(
+    PrepareError::TurnedAway(Box::new((
         with_code(
             ServerError::new(message, None),
             code::PERSISTED_QUERY_NOT_IN_LIST,
         ),
         TurnedAway::NotInList,
         None,
-    )
+    )))
 }
 
 /// The error of a request over a per-client limit.
