@@ -1,5 +1,7 @@
-//! chart.svg: throughput and latency by shape, one bar per size and backend,
-//! at each concurrency the suite ran (one row of two panels each), drawn with plotters.
+//! chart.svg: for every size and backend, at each concurrency the suite
+//! ran (one row of two panels each), the throughput and latency of every
+//! target by shape, the registry beside its peers; the floor is a black
+//! tick on the throughput bars. Drawn with plotters.
 
 use std::path::Path;
 
@@ -8,21 +10,45 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use crate::report::Results;
+use crate::targets::FLOOR;
 
-const PALETTE: [RGBColor; 6] = [
-    RGBColor(158, 202, 225),
-    RGBColor(253, 174, 107),
-    RGBColor(49, 130, 189),
-    RGBColor(230, 85, 13),
-    RGBColor(8, 48, 107),
-    RGBColor(127, 39, 4),
+/// A fixed color per target, the same in every row.
+fn color(target: &str) -> RGBColor {
+    match target {
+        "registry" => RGBColor(8, 69, 148),
+        "registry (no cache)" => RGBColor(107, 174, 214),
+        "node" => RGBColor(230, 85, 13),
+        "postgraphile" => RGBColor(49, 163, 84),
+        "seaography" => RGBColor(117, 107, 177),
+        _ => RGBColor(150, 150, 150),
+    }
+}
+
+const SHAPES: [&str; 10] = [
+    "{ __typename }",
+    "Q1",
+    "Q2",
+    "Q3",
+    "Q4",
+    "Q5",
+    "Q6",
+    "Q7.1",
+    "Q7",
+    "Q8",
 ];
 
-const SHAPES: [&str; 8] = ["Q1", "Q2", "Q3", "Q4", "Q5", "Q6.1", "Q6", "Q7"];
+/// Short labels under each group.
+fn label(shape: &str) -> &str {
+    if shape == "{ __typename }" {
+        "typename"
+    } else {
+        shape
+    }
+}
 
 struct Bar {
-    graphql: f64,
-    floor: f64,
+    throughput: f64,
+    floor: Option<f64>,
     p50: f64,
     p99: f64,
 }
@@ -31,68 +57,71 @@ fn err(e: impl std::fmt::Display) -> anyhow::Error {
     anyhow!("drawing the chart: {e}")
 }
 
-/// One value per (series, shape), or None where not run.
+/// One value per (series, shape), or None where not measured.
 type Grid = Vec<Vec<Option<Bar>>>;
 
 pub fn draw(results: &Results, path: &Path) -> Result<()> {
-    let series: Vec<String> = results
-        .runs
-        .iter()
-        .map(|r| format!("{} {}", r.size, r.backend))
-        .collect();
     let concurrencies = results.concurrency.clone();
-    if series.is_empty() || concurrencies.is_empty() {
+    if results.runs.is_empty() || concurrencies.is_empty() {
         return Ok(());
     }
-    let height = 420 * concurrencies.len() as u32 + 40;
-    let root = SVGBackend::new(path, (1400, height)).into_drawing_area();
+    let rows = results.runs.len() * concurrencies.len();
+    let height = 400 * rows as u32 + 40;
+    let root = SVGBackend::new(path, (1500, height)).into_drawing_area();
     root.fill(&WHITE).map_err(err)?;
     let (title, body) = root.split_vertically(40);
     title
         .draw_text(
-            "registry-bench: GraphQL over HTTP (bars) and its in-process SQL floor (black ticks), by shape, size and backend; cells where no request finished are left out",
+            "registry-bench: every target by shape, size, backend and concurrency (median round); black ticks: the in-process SQL floor",
             &("sans-serif", 18).into_font().color(&BLACK),
             (20, 12),
         )
         .map_err(err)?;
-    let rows = body.split_evenly((concurrencies.len(), 2));
-    for (row, &concurrency) in concurrencies.iter().enumerate() {
-        let grid: Grid = results
-            .runs
-            .iter()
-            .map(|run| {
-                SHAPES
-                    .iter()
-                    .map(|name| {
-                        let cell = run.shape(name)?.cell(concurrency)?;
-                        // A cell where no request finished has nothing to draw.
-                        if cell.graphql.requests == 0 || cell.floor.requests == 0 {
-                            return None;
-                        }
-                        Some(Bar {
-                            graphql: cell.graphql.throughput,
-                            floor: cell.floor.throughput,
-                            p50: cell.graphql.p50_us as f64 / 1000.0,
-                            p99: cell.graphql.p99_us as f64 / 1000.0,
+    let areas = body.split_evenly((rows, 2));
+    let mut at = 0;
+    for run in &results.runs {
+        let series: Vec<String> = run.targets().into_iter().filter(|t| t != FLOOR).collect();
+        for &concurrency in &concurrencies {
+            let grid: Grid = series
+                .iter()
+                .map(|target| {
+                    SHAPES
+                        .iter()
+                        .map(|name| {
+                            let row = run.shape(name)?;
+                            let m = row.measured(target, concurrency)?;
+                            Some(Bar {
+                                throughput: m.throughput,
+                                floor: row.measured(FLOOR, concurrency).map(|f| f.throughput),
+                                p50: m.p50_us as f64 / 1000.0,
+                                p99: m.p99_us as f64 / 1000.0,
+                            })
                         })
-                    })
-                    .collect()
-            })
-            .collect();
-        panel(
-            &rows[2 * row],
-            &format!("throughput, requests/s (log), concurrency {concurrency}"),
-            &series,
-            &grid,
-            true,
-        )?;
-        panel(
-            &rows[2 * row + 1],
-            &format!("latency ms (log): p50 bar, p99 whisker, concurrency {concurrency}"),
-            &series,
-            &grid,
-            false,
-        )?;
+                        .collect()
+                })
+                .collect();
+            let heading = format!(
+                "{} {}, {concurrency} client{}",
+                run.size,
+                run.backend,
+                if concurrency == 1 { "" } else { "s" }
+            );
+            panel(
+                &areas[2 * at],
+                &format!("{heading}: requests/s (log)"),
+                &series,
+                &grid,
+                true,
+            )?;
+            panel(
+                &areas[2 * at + 1],
+                &format!("{heading}: latency ms (log), p50 bar, p99 whisker"),
+                &series,
+                &grid,
+                false,
+            )?;
+            at += 1;
+        }
     }
     root.present().map_err(err)?;
     Ok(())
@@ -107,7 +136,7 @@ fn panel(
 ) -> Result<()> {
     let values = grid.iter().flatten().flatten().flat_map(|bar| {
         if throughput {
-            [bar.graphql, bar.floor]
+            [bar.throughput, bar.floor.unwrap_or(bar.throughput)]
         } else {
             [bar.p50, bar.p99]
         }
@@ -140,9 +169,9 @@ fn panel(
         })
         .draw()
         .map_err(err)?;
-    let width = 0.8 / series.len() as f64;
+    let width = 0.8 / series.len().max(1) as f64;
     for (s, name) in series.iter().enumerate() {
-        let color = PALETTE[s % PALETTE.len()];
+        let color = color(name);
         let bars: Vec<(f64, &Bar)> = grid[s]
             .iter()
             .enumerate()
@@ -153,7 +182,7 @@ fn panel(
             .collect();
         chart
             .draw_series(bars.iter().map(|(x, bar)| {
-                let top = if throughput { bar.graphql } else { bar.p50 };
+                let top = if throughput { bar.throughput } else { bar.p50 };
                 Rectangle::new([(*x, lo), (*x + width * 0.9, top)], color.filled())
             }))
             .map_err(err)?
@@ -161,14 +190,12 @@ fn panel(
             .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], color.filled()));
         if throughput {
             chart
-                .draw_series(bars.iter().map(|(x, bar)| {
-                    PathElement::new(
-                        vec![
-                            (*x - width * 0.05, bar.floor),
-                            (*x + width * 0.95, bar.floor),
-                        ],
+                .draw_series(bars.iter().filter_map(|(x, bar)| {
+                    let floor = bar.floor?;
+                    Some(PathElement::new(
+                        vec![(*x - width * 0.05, floor), (*x + width * 0.95, floor)],
                         BLACK.stroke_width(2),
-                    )
+                    ))
                 }))
                 .map_err(err)?;
         } else {
@@ -199,7 +226,7 @@ fn panel(
     for (i, name) in SHAPES.iter().enumerate() {
         let (x, y) = chart.backend_coord(&(i as f64 + 0.4, lo));
         area.draw_text(
-            name,
+            label(name),
             &("sans-serif", 14).into_font().color(&BLACK),
             (
                 x - 10 - area.get_base_pixel().0,

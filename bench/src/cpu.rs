@@ -1,6 +1,6 @@
 //! How busy the machine was with work that is not the benchmark's: the CPU
-//! time of every process, less this driver, the server and PostgreSQL's
-//! processes, over a cell. On a shared machine (compilers running beside
+//! time of every process, less this driver, the servers under test (the
+//! registry and the peers) and PostgreSQL's processes, over a cell. On a shared machine (compilers running beside
 //! the suite) this tells which figures were measured on a loaded machine.
 
 use std::time::{Duration, Instant};
@@ -28,8 +28,8 @@ fn process_ticks(stat: &str) -> Option<(String, u64)> {
     Some((comm, utime + stime))
 }
 
-/// A sample now; `server` is the server's pid, if one runs.
-pub fn sample(server: Option<u32>) -> Sample {
+/// A sample now; `servers` are the pids of the servers under test.
+pub fn sample(servers: &[u32]) -> Sample {
     let busy = std::fs::read_to_string("/proc/stat")
         .ok()
         .and_then(|stat| {
@@ -62,7 +62,7 @@ pub fn sample(server: Option<u32>) -> Sample {
             let Some((comm, ticks)) = process_ticks(&stat) else {
                 continue;
             };
-            if pid == me || Some(pid) == server || comm == "postgres" {
+            if pid == me || servers.contains(&pid) || comm == "postgres" {
                 ours += ticks;
             }
         }
@@ -84,13 +84,17 @@ pub fn foreign_cores(from: &Sample, to: &Sample) -> f64 {
 }
 
 /// Waits, at most `limit`, until other processes use less than `max_cores`
-/// over half a second; returns the last such reading.
-pub async fn wait_for_quiet(server: Option<u32>, max_cores: f64, limit: Duration) -> f64 {
+/// over half a second; returns the last such reading. A zero `limit` does
+/// not wait at all (a smoke run).
+pub async fn wait_for_quiet(servers: &[u32], max_cores: f64, limit: Duration) -> f64 {
+    if limit.is_zero() {
+        return 0.0;
+    }
     let deadline = Instant::now() + limit;
     loop {
-        let from = sample(server);
+        let from = sample(servers);
         tokio::time::sleep(Duration::from_millis(500)).await;
-        let load = foreign_cores(&from, &sample(server));
+        let load = foreign_cores(&from, &sample(servers));
         if load <= max_cores || Instant::now() >= deadline {
             return load;
         }

@@ -1,59 +1,71 @@
-//! The floor of each shape: the rows its answer holds, fetched by hand-written
-//! SQL from Rust in this process (sea-orm raw statements, which sqlx prepares
-//! and caches per connection), without GraphQL and without HTTP.
+//! The floor of each shape: the best SQL a person would write by hand for
+//! the same answer, run from Rust in this process (sea-orm raw statements,
+//! which sqlx prepares and caches per connection), without GraphQL and HTTP.
 //!
-//! Each floor runs the server's WHERE and ORDER BY, one statement per level
-//! like the server's loaders, and reads only the columns the answer shows: a
-//! nested page is cut per parent in SQL (`ROW_NUMBER() OVER (PARTITION BY
-//! ..)`), as the server's loaders cut it. Q6's deep page starts after its
-//! cursor's row by keyset, as the server's does: the floor looks that row's
-//! sort keys up once (by `OFFSET`) and keeps them.
+//! Not the server's statements: one statement per request where SQL can say
+//! it (joins for to-one relations, a per-parent `LIMIT` for nested pages,
+//! `UNION ALL` across types, a keyset split into index ranges), on the
+//! floor's own copy of the database with the indexes it needs
+//! (`indexes.rs`). It reads only the columns the answer shows and decodes
+//! them into Rust values; with `summarize` it also builds the answer's
+//! summary lines (`shapes::summary`), which must equal the server's.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Mutex;
 
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DbBackend, DbErr, QueryResult, Statement, Value,
 };
+use serde_json::json;
 use standards_registry::codes::lookup_key;
 
-use crate::shapes::{Q3_CHILDREN, Q3_COMMITTEES, Q6_PAGE, Shape, Variant};
+use crate::shapes::{self, Q3_CHILDREN, Q3_COMMITTEES, Q6_PAGE, Q7_PAGE, Shape, Variant};
 
-/// SQL statements each floor runs.
+/// The database the floor reads, and what it looked up once.
+pub struct Floor {
+    pub db: DatabaseConnection,
+    /// The sort keys (year, code) of the row before Q7's page, per offset:
+    /// looked up once, as a client keeps the cursor it was given.
+    q7_keys: Mutex<HashMap<usize, (i32, String)>>,
+}
+
+/// SQL statements each floor runs per request.
 pub fn statements(shape: Shape) -> usize {
     match shape {
-        Shape::Q1 => 1,
-        Shape::Q2 => 3,
-        Shape::Q3 => 5,
-        Shape::Q4 => 4,
-        Shape::Q5 => 5,
-        Shape::Q6First | Shape::Q6 => 1,
-        Shape::Q7 => 1,
+        Shape::Q3 => 2,
+        _ => 1,
     }
 }
 
 /// What each floor runs, for the report.
 pub fn describe(shape: Shape) -> &'static str {
     match shape {
-        Shape::Q1 => "SELECT .. FROM standard WHERE code_key = ?",
+        Shape::Q1 => "one statement: standard by code_key LEFT JOIN committee, working_group",
         Shape::Q2 => {
-            "standard ORDER BY code, id LIMIT 100; committee WHERE id IN (..); working_group WHERE id IN (..)"
+            "one statement: standard ORDER BY code LIMIT 100 LEFT JOIN committee, working_group"
         }
         Shape::Q3 => {
-            "committee ORDER BY code LIMIT 10 OFFSET ?; working_group and standard each cut to 20 per parent \
-             with ROW_NUMBER() OVER (PARTITION BY parent); committee WHERE id IN (..); liaison WHERE committee_id IN (..)"
+            "two: the page of committees with each one's first 20 groups and each group's first 20 \
+             standards (LATERAL on PostgreSQL, a correlated `id IN (.. LIMIT 20)` on SQLite; indexes \
+             (committee_id, code), (working_group_id, code)) and the standards' committees; then \
+             those committees' liaisons by id"
         }
         Shape::Q4 => {
-            "the server's four LIKE statements (committees via aliases, groups, standards, experts), LIMIT 20 each"
+            "one statement: UNION ALL of four `LOWER(col) LIKE '%text%'` scans in code (name) order, \
+             LIMIT 20 each (committees also by alias), cut to 20"
         }
-        Shape::Q5 => {
-            "one IN (..) statement per type: standard by code_key, committee and group through their alias tables, expert and liaison by key"
+        Shape::Q5 => "one statement: UNION ALL of one `key IN (..)` lookup per type",
+        Shape::Q6 => {
+            "one statement: the page by index (status, code) LIMIT 100, with the count \
+             (SELECT COUNT(*) .. WHERE status = ?) as a column"
         }
-        Shape::Q6First | Shape::Q6 => {
-            "standard WHERE kind IN (..) AND year >= 2000 [AND after the cursor's (year, code, id)] \
-             ORDER BY year DESC, code, id LIMIT 21"
+        Shape::Q7First | Shape::Q7 => {
+            "one statement: on index (year DESC, code), the rows after the cursor's (year, code) as \
+             UNION ALL of `year = y AND code > c` and `year < y`, each an index range, LIMIT 21"
         }
-        Shape::Q7 => {
-            "one statement: WITH RECURSIVE subtree (from the alias) SELECT COUNT(*) .. committee_id IN subtree AND status = ?"
+        Shape::Q8 => {
+            "one statement: WITH RECURSIVE subtree from the alias, then a COUNT per subtree \
+             committee on index (committee_id, status), summed"
         }
     }
 }
@@ -96,8 +108,20 @@ fn get<T: sea_orm::TryGetable>(row: &QueryResult, i: usize) -> Result<T, DbErr> 
     row.try_get_by_index(i)
 }
 
+fn opt(value: Option<String>) -> String {
+    value.unwrap_or_else(|| "-".to_owned())
+}
+
 fn year(y: Option<i32>) -> String {
     y.map_or("-".to_owned(), |y| y.to_string())
+}
+
+/// `code|name` of a related record, or `-`, as `shapes::summary` writes it.
+fn code_name(code: Option<String>, name: Option<String>) -> String {
+    match code {
+        Some(code) => format!("{code}|{}", opt(name)),
+        None => "-".to_owned(),
+    }
 }
 
 /// `%text%` for LIKE with `\` escaping, as the server writes it.
@@ -109,454 +133,505 @@ fn contains(text: &str) -> String {
     format!("%{escaped}%")
 }
 
-/// Runs the floor of `shape` for `variant`; with `summarize`, returns the
-/// answer's summary lines (see `shapes::summary`), else an empty list.
-pub async fn run(
-    db: &DatabaseConnection,
-    shape: Shape,
-    variant: &Variant,
-    summarize: bool,
-) -> Result<Vec<String>, DbErr> {
-    let backend = db.get_database_backend();
-    let vars = &variant.variables;
-    let mut lines = Vec::new();
-    match shape {
-        Shape::Q1 => {
-            let code = vars["code"].as_str().unwrap_or_default();
-            let rows = db
-                .query_all_raw(stmt(
-                    backend,
-                    "SELECT code, title, kind, status, year FROM standard WHERE code_key = ?",
-                    vec![lookup_key(code).into()],
-                ))
-                .await?;
-            for row in &rows {
-                let (code, _title, _kind, _status, y): (
-                    String,
-                    String,
-                    String,
-                    String,
-                    Option<i32>,
-                ) = (
-                    get(row, 0)?,
-                    get(row, 1)?,
-                    get(row, 2)?,
-                    get(row, 3)?,
-                    get(row, 4)?,
-                );
-                if summarize {
-                    lines.push(format!("{code}|{}", year(y)));
-                }
-            }
+impl Floor {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self {
+            db,
+            q7_keys: Mutex::new(HashMap::new()),
         }
-        Shape::Q2 => {
-            let rows = db
-                .query_all_raw(stmt(
-                    backend,
-                    "SELECT code, title, status, year, committee_id, working_group_id FROM standard \
-                     ORDER BY code ASC, id ASC LIMIT 100",
+    }
+
+    fn backend(&self) -> DbBackend {
+        self.db.get_database_backend()
+    }
+
+    async fn rows(&self, sql: &str, values: Vec<Value>) -> Result<Vec<QueryResult>, DbErr> {
+        self.db
+            .query_all_raw(stmt(self.backend(), sql, values))
+            .await
+    }
+
+    /// Runs the floor of `shape` for `variant`; with `summarize`, returns the
+    /// answer's summary lines (see `shapes::summary`), else an empty list.
+    pub async fn run(
+        &self,
+        shape: Shape,
+        variant: &Variant,
+        summarize: bool,
+    ) -> Result<Vec<String>, DbErr> {
+        let vars = &variant.variables;
+        match shape {
+            Shape::Q1 => {
+                self.standards(
+                    "SELECT s.code, s.title, s.kind, s.status, s.year, c.code, c.name, g.code, g.name \
+                     FROM standard s LEFT JOIN committee c ON c.id = s.committee_id \
+                     LEFT JOIN working_group g ON g.id = s.working_group_id WHERE s.code_key = ?",
+                    vec![lookup_key(vars["code"].as_str().unwrap_or_default()).into()],
+                    true,
+                    summarize,
+                )
+                .await
+                .map(|lines| {
+                    if summarize && lines.is_empty() {
+                        vec!["none".to_owned()]
+                    } else {
+                        lines
+                    }
+                })
+            }
+            Shape::Q2 => {
+                self.standards(
+                    "SELECT s.code, s.title, s.status, s.year, c.code, c.name, g.code, g.name \
+                     FROM standard s LEFT JOIN committee c ON c.id = s.committee_id \
+                     LEFT JOIN working_group g ON g.id = s.working_group_id \
+                     ORDER BY s.code LIMIT 100",
                     vec![],
-                ))
-                .await?;
-            let mut standards = Vec::with_capacity(rows.len());
-            for row in &rows {
-                let s: (
-                    String,
-                    String,
-                    String,
-                    Option<i32>,
-                    Option<i32>,
-                    Option<i32>,
-                ) = (
-                    get(row, 0)?,
-                    get(row, 1)?,
-                    get(row, 2)?,
-                    get(row, 3)?,
-                    get(row, 4)?,
-                    get(row, 5)?,
-                );
-                standards.push(s);
+                    false,
+                    summarize,
+                )
+                .await
             }
-            let committee_ids: BTreeSet<i32> = standards.iter().filter_map(|s| s.4).collect();
-            let group_ids: BTreeSet<i32> = standards.iter().filter_map(|s| s.5).collect();
-            let committees = names(db, backend, "committee", committee_ids).await?;
-            let groups = names(db, backend, "working_group", group_ids).await?;
-            if summarize {
-                for s in &standards {
-                    let code = |map: &HashMap<i32, (String, String)>, id: Option<i32>| {
-                        id.and_then(|id| map.get(&id))
-                            .map_or("-".to_owned(), |(code, _)| code.clone())
-                    };
-                    lines.push(format!(
-                        "{}|{}|{}",
-                        s.0,
-                        code(&committees, s.4),
-                        code(&groups, s.5)
-                    ));
-                }
+            Shape::Q3 => self.q3(variant.offset, summarize).await,
+            Shape::Q4 => {
+                let data = self.search(vars["text"].as_str().unwrap_or_default()).await?;
+                Ok(if summarize {
+                    shapes::summary(Shape::Q4, &data)
+                } else {
+                    Vec::new()
+                })
             }
-        }
-        Shape::Q3 => lines = q3(db, backend, variant.offset, summarize).await?,
-        Shape::Q4 => lines = q4(db, backend, vars["text"].as_str().unwrap_or_default()).await?,
-        Shape::Q5 => lines = q5(db, backend, &vars["representations"], summarize).await?,
-        Shape::Q6First | Shape::Q6 => {
-            let (after, mut values) = match q6_keys(db, backend, variant.offset).await? {
-                // The server's keyset condition: a range on year an index
-                // starts from, then the rows past the cursor's.
-                Some((year, code, id)) => (
-                    "AND year <= ? AND (year < ? OR (year = ? AND code > ?) \
-                     OR (year = ? AND code = ? AND id > ?))",
-                    vec![
-                        year.into(),
-                        year.into(),
-                        year.into(),
-                        code.clone().into(),
-                        year.into(),
-                        code.into(),
-                        id.into(),
-                    ],
-                ),
-                None => ("", Vec::new()),
-            };
-            let mut params: Vec<Value> = vec!["NATIONAL".into(), "SECTOR".into(), 2000.into()];
-            params.append(&mut values);
-            params.push((Q6_PAGE as i64 + 1).into());
-            let sql = format!(
-                "SELECT code, title, year, status FROM standard \
-                 WHERE kind IN (?, ?) AND year >= ? {after} \
-                 ORDER BY year DESC, code ASC, id ASC LIMIT ?"
-            );
-            let rows = db.query_all_raw(stmt(backend, &sql, params)).await?;
-            let mut page = Vec::with_capacity(rows.len());
-            for row in &rows {
-                let s: (String, String, Option<i32>, String) =
-                    (get(row, 0)?, get(row, 1)?, get(row, 2)?, get(row, 3)?);
-                page.push(s);
-            }
-            let more = page.len() > Q6_PAGE;
-            page.truncate(Q6_PAGE);
-            if summarize {
-                lines.extend(page.iter().map(|s| format!("{}|{}", s.0, year(s.2))));
-                lines.push(format!("next:{more}"));
-            }
-        }
-        Shape::Q7 => {
-            let committee = vars["committee"].as_str().unwrap_or_default();
-            let row = db
-                .query_one_raw(stmt(
-                    backend,
-                    "WITH RECURSIVE subtree(id) AS ( \
-                       SELECT committee_id FROM committee_alias WHERE alias_key = ? \
-                       UNION ALL SELECT c.id FROM committee c JOIN subtree s ON c.parent_id = s.id) \
-                     SELECT COUNT(*) FROM standard \
-                     WHERE committee_id IN (SELECT id FROM subtree) AND status IN (?)",
-                    vec![lookup_key(committee).into(), "PUBLISHED".into()],
-                ))
-                .await?
-                .ok_or_else(|| DbErr::Custom("COUNT answered no row".into()))?;
-            let count: i64 = get(&row, 0)?;
-            if summarize {
-                lines.push(count.to_string());
+            Shape::Q5 => self.q5(&vars["representations"], summarize).await,
+            Shape::Q6 => self.q6(summarize).await,
+            Shape::Q7First | Shape::Q7 => self.q7(variant.offset, summarize).await,
+            Shape::Q8 => {
+                let committee = vars["committee"].as_str().unwrap_or_default();
+                let rows = self
+                    .rows(
+                        "WITH RECURSIVE subtree(id) AS ( \
+                           SELECT committee_id FROM committee_alias WHERE alias_key = ? \
+                           UNION ALL SELECT c.id FROM committee c JOIN subtree s ON c.parent_id = s.id) \
+                         SELECT CAST(COALESCE(SUM((SELECT COUNT(*) FROM standard s \
+                           WHERE s.committee_id = subtree.id AND s.status = ?)), 0) AS BIGINT) \
+                         FROM subtree",
+                        vec![lookup_key(committee).into(), "PUBLISHED".into()],
+                    )
+                    .await?;
+                let row = rows
+                    .first()
+                    .ok_or_else(|| DbErr::Custom("COUNT answered no row".into()))?;
+                let count: i64 = get(row, 0)?;
+                Ok(if summarize {
+                    vec![count.to_string()]
+                } else {
+                    Vec::new()
+                })
             }
         }
     }
-    Ok(lines)
-}
 
-/// id -> (code, name) of the rows of `table` with these ids.
-async fn names(
-    db: &DatabaseConnection,
-    backend: DbBackend,
-    table: &str,
-    wanted: BTreeSet<i32>,
-) -> Result<HashMap<i32, (String, String)>, DbErr> {
-    let sql = format!(
-        "SELECT id, code, name FROM {table} WHERE id IN ({})",
-        marks(wanted.len())
-    );
-    let rows = db.query_all_raw(stmt(backend, &sql, ids(wanted))).await?;
-    let mut map = HashMap::with_capacity(rows.len());
-    for row in &rows {
-        map.insert(get(row, 0)?, (get(row, 1)?, get(row, 2)?));
-    }
-    Ok(map)
-}
-
-/// Q3's rows: (id, code, title, committee_id, working_group_id) and (id, code, name, committee_id).
-type StandardRow = (i32, String, String, Option<i32>, i32);
-type GroupRow = (i32, String, String, i32);
-
-/// A row's sort keys in Q6's order: year, code, id.
-type Q6Keys = (i32, String, i32);
-
-/// The sort keys of the row before Q6's page at `offset`, looked up once
-/// per offset; `None` for the first page.
-async fn q6_keys(
-    db: &DatabaseConnection,
-    backend: DbBackend,
-    offset: usize,
-) -> Result<Option<Q6Keys>, DbErr> {
-    static KEYS: std::sync::Mutex<Vec<(usize, Q6Keys)>> = std::sync::Mutex::new(Vec::new());
-    if offset == 0 {
-        return Ok(None);
-    }
-    if let Some((_, keys)) = KEYS.lock().unwrap().iter().find(|(at, _)| *at == offset) {
-        return Ok(Some(keys.clone()));
-    }
-    let row = db
-        .query_one_raw(stmt(
-            backend,
-            "SELECT year, code, id FROM standard WHERE kind IN (?, ?) AND year >= ? \
-             ORDER BY year DESC, code ASC, id ASC LIMIT 1 OFFSET ?",
-            vec![
-                "NATIONAL".into(),
-                "SECTOR".into(),
-                2000.into(),
-                (offset as i64 - 1).into(),
-            ],
-        ))
-        .await?
-        .ok_or_else(|| DbErr::RecordNotFound(format!("Q6's row {offset}")))?;
-    let keys: Q6Keys = (get(&row, 0)?, get(&row, 1)?, get(&row, 2)?);
-    KEYS.lock().unwrap().push((offset, keys.clone()));
-    Ok(Some(keys))
-}
-
-async fn q3(
-    db: &DatabaseConnection,
-    backend: DbBackend,
-    offset: usize,
-    summarize: bool,
-) -> Result<Vec<String>, DbErr> {
-    let rows = db
-        .query_all_raw(stmt(
-            backend,
-            "SELECT id, code, name FROM committee ORDER BY code ASC LIMIT ? OFFSET ?",
-            vec![(Q3_COMMITTEES as i64).into(), (offset as i64).into()],
-        ))
-        .await?;
-    let mut committees: Vec<(i32, String, String)> = Vec::with_capacity(rows.len());
-    for row in &rows {
-        committees.push((get(row, 0)?, get(row, 1)?, get(row, 2)?));
-    }
-    let sql = format!(
-        "SELECT id, code, name, committee_id FROM ( \
-           SELECT id, code, name, committee_id, \
-             ROW_NUMBER() OVER (PARTITION BY committee_id ORDER BY code ASC) AS rn \
-           FROM working_group WHERE committee_id IN ({})) t \
-         WHERE rn <= ? ORDER BY committee_id, code ASC",
-        marks(committees.len())
-    );
-    let mut values = ids(committees.iter().map(|c| c.0));
-    values.push((Q3_CHILDREN as i64).into());
-    let rows = db.query_all_raw(stmt(backend, &sql, values)).await?;
-    let mut groups: Vec<GroupRow> = Vec::with_capacity(rows.len());
-    for row in &rows {
-        groups.push((get(row, 0)?, get(row, 1)?, get(row, 2)?, get(row, 3)?));
-    }
-    let sql = format!(
-        "SELECT id, code, title, committee_id, working_group_id FROM ( \
-           SELECT id, code, title, committee_id, working_group_id, \
-             ROW_NUMBER() OVER (PARTITION BY working_group_id ORDER BY code ASC, id ASC) AS rn \
-           FROM standard WHERE working_group_id IN ({})) t \
-         WHERE rn <= ? ORDER BY working_group_id, code ASC, id ASC",
-        marks(groups.len())
-    );
-    let mut values = ids(groups.iter().map(|g| g.0));
-    values.push((Q3_CHILDREN as i64).into());
-    let rows = db.query_all_raw(stmt(backend, &sql, values)).await?;
-    let mut standards: Vec<StandardRow> = Vec::with_capacity(rows.len());
-    for row in &rows {
-        standards.push((
-            get(row, 0)?,
-            get(row, 1)?,
-            get(row, 2)?,
-            get(row, 3)?,
-            get(row, 4)?,
-        ));
-    }
-    let committee_ids: BTreeSet<i32> = standards.iter().filter_map(|s| s.3).collect();
-    let sql = format!(
-        "SELECT id, code FROM committee WHERE id IN ({})",
-        marks(committee_ids.len())
-    );
-    let rows = db
-        .query_all_raw(stmt(backend, &sql, ids(committee_ids.iter().copied())))
-        .await?;
-    let mut standard_committees: HashMap<i32, String> = HashMap::with_capacity(rows.len());
-    for row in &rows {
-        standard_committees.insert(get(row, 0)?, get(row, 1)?);
-    }
-    let sql = format!(
-        "SELECT committee_id, kind, counterpart FROM liaison WHERE committee_id IN ({}) ORDER BY id ASC",
-        marks(committee_ids.len())
-    );
-    let rows = db
-        .query_all_raw(stmt(backend, &sql, ids(committee_ids.iter().copied())))
-        .await?;
-    let mut liaisons: HashMap<i32, Vec<(String, String)>> = HashMap::new();
-    for row in &rows {
-        let committee: i32 = get(row, 0)?;
-        liaisons
-            .entry(committee)
-            .or_default()
-            .push((get(row, 1)?, get(row, 2)?));
-    }
-    let mut lines = Vec::new();
-    if summarize {
-        let mut by_group: HashMap<i32, Vec<&StandardRow>> = HashMap::new();
-        for s in &standards {
-            by_group.entry(s.4).or_default().push(s);
-        }
-        let mut by_committee: HashMap<i32, Vec<&GroupRow>> = HashMap::new();
-        for g in &groups {
-            by_committee.entry(g.3).or_default().push(g);
-        }
-        for c in &committees {
-            lines.push(c.1.clone());
-            for g in by_committee.get(&c.0).into_iter().flatten() {
-                lines.push(format!(" {}", g.1));
-                for s in by_group.get(&g.0).into_iter().flatten() {
-                    let code =
-                        s.3.and_then(|id| standard_committees.get(&id))
-                            .map_or("-".to_owned(), Clone::clone);
-                    let count = s.3.and_then(|id| liaisons.get(&id)).map_or(0, Vec::len);
-                    lines.push(format!("  {}|{code}|{count}", s.1));
-                }
-            }
-        }
-    }
-    Ok(lines)
-}
-
-async fn q4(db: &DatabaseConnection, backend: DbBackend, text: &str) -> Result<Vec<String>, DbErr> {
-    let text = text.trim();
-    let words = contains(&text.to_lowercase());
-    let code = contains(&lookup_key(text));
-    let limit = 20i64;
-    let mut hits = Vec::new();
-    let queries: [(&str, &str, Vec<Value>); 4] = [
-        (
-            "Committee",
-            "SELECT code FROM committee WHERE id IN (SELECT committee_id FROM committee_alias \
-             WHERE alias_key LIKE ? ESCAPE '\\') OR LOWER(name) LIKE ? ESCAPE '\\' \
-             ORDER BY code ASC LIMIT ?",
-            vec![code.clone().into(), words.clone().into(), limit.into()],
-        ),
-        (
-            "WorkingGroup",
-            "SELECT code FROM working_group WHERE UPPER(code) LIKE ? ESCAPE '\\' \
-             OR LOWER(name) LIKE ? ESCAPE '\\' ORDER BY code ASC LIMIT ?",
-            vec![code.clone().into(), words.clone().into(), limit.into()],
-        ),
-        (
-            "Standard",
-            "SELECT code FROM standard WHERE code_key LIKE ? ESCAPE '\\' \
-             OR LOWER(title) LIKE ? ESCAPE '\\' ORDER BY code ASC LIMIT ?",
-            vec![code.into(), words.clone().into(), limit.into()],
-        ),
-        (
-            "Expert",
-            "SELECT name FROM expert WHERE LOWER(name) LIKE ? ESCAPE '\\' \
-             OR LOWER(organization) LIKE ? ESCAPE '\\' ORDER BY name ASC LIMIT ?",
-            vec![words.clone().into(), words.into(), limit.into()],
-        ),
-    ];
-    for (type_name, sql, values) in queries {
-        let rows = db.query_all_raw(stmt(backend, sql, values)).await?;
+    /// Q1 and Q2: standards with their committee and working group joined;
+    /// Q1's rows also have `kind`.
+    async fn standards(
+        &self,
+        sql: &str,
+        values: Vec<Value>,
+        with_kind: bool,
+        summarize: bool,
+    ) -> Result<Vec<String>, DbErr> {
+        let rows = self.rows(sql, values).await?;
+        let mut lines = Vec::with_capacity(rows.len());
         for row in &rows {
-            let name: String = get(row, 0)?;
-            hits.push(format!("{type_name}:{name}"));
-        }
-    }
-    hits.truncate(limit as usize);
-    Ok(hits)
-}
-
-async fn q5(
-    db: &DatabaseConnection,
-    backend: DbBackend,
-    representations: &serde_json::Value,
-    summarize: bool,
-) -> Result<Vec<String>, DbErr> {
-    use base64::Engine;
-    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-
-    let reps = representations.as_array().cloned().unwrap_or_default();
-    // The key each representation asks by, per type.
-    let key = |rep: &serde_json::Value| -> (String, String) {
-        let type_name = rep["__typename"].as_str().unwrap_or_default().to_owned();
-        let key = match type_name.as_str() {
-            "Expert" | "Liaison" => {
-                let id = rep["id"].as_str().unwrap_or_default();
-                let decoded = URL_SAFE_NO_PAD
-                    .decode(id)
-                    .ok()
-                    .and_then(|b| String::from_utf8(b).ok())
-                    .unwrap_or_default();
-                decoded
-                    .split_once(':')
-                    .map(|(_, k)| k.to_owned())
-                    .unwrap_or_default()
+            let k = usize::from(with_kind);
+            let code: String = get(row, 0)?;
+            let title: String = get(row, 1)?;
+            let kind: Option<String> = if with_kind { get(row, 2)? } else { None };
+            let status: String = get(row, 2 + k)?;
+            let y: Option<i32> = get(row, 3 + k)?;
+            let committee = code_name(get(row, 4 + k)?, get(row, 5 + k)?);
+            let group = code_name(get(row, 6 + k)?, get(row, 7 + k)?);
+            if summarize {
+                lines.push(match kind {
+                    Some(kind) => {
+                        format!(
+                            "{code}|{title}|{kind}|{status}|{}|{committee}|{group}",
+                            year(y)
+                        )
+                    }
+                    None => format!("{code}|{title}|{status}|{}|{committee}|{group}", year(y)),
+                });
             }
-            _ => lookup_key(rep["code"].as_str().unwrap_or_default()),
+        }
+        Ok(lines)
+    }
+
+    async fn q3(&self, offset: usize, summarize: bool) -> Result<Vec<String>, DbErr> {
+        // The page of committees, each one's first groups, each group's first
+        // standards, and the standards' committees, in one statement. SQLite
+        // has no LATERAL: a correlated `id IN (SELECT id .. LIMIT 20)` per
+        // parent walks the (parent, code) index as far as the limit.
+        let tree = if self.backend() == DbBackend::Postgres {
+            "SELECT c.code, c.name, g.code, g.name, s.code, s.title, sc.id, sc.code, \
+               (SELECT COUNT(*) FROM committee) \
+             FROM (SELECT id, code, name FROM committee ORDER BY code LIMIT ? OFFSET ?) c \
+             LEFT JOIN LATERAL (SELECT id, code, name FROM working_group \
+               WHERE committee_id = c.id ORDER BY code LIMIT ?) g ON true \
+             LEFT JOIN LATERAL (SELECT code, title, committee_id FROM standard \
+               WHERE working_group_id = g.id ORDER BY code LIMIT ?) s ON true \
+             LEFT JOIN committee sc ON sc.id = s.committee_id \
+             ORDER BY c.code, g.code, s.code"
+        } else {
+            "SELECT c.code, c.name, g.code, g.name, s.code, s.title, sc.id, sc.code, \
+               (SELECT COUNT(*) FROM committee) \
+             FROM (SELECT id, code, name FROM committee ORDER BY code LIMIT ? OFFSET ?) c \
+             LEFT JOIN working_group g ON g.id IN (SELECT id FROM working_group \
+               WHERE committee_id = c.id ORDER BY code LIMIT ?) \
+             LEFT JOIN standard s ON s.id IN (SELECT id FROM standard \
+               WHERE working_group_id = g.id ORDER BY code LIMIT ?) \
+             LEFT JOIN committee sc ON sc.id = s.committee_id \
+             ORDER BY c.code, g.code, s.code"
         };
-        (type_name, key)
-    };
-    let keys: Vec<(String, String)> = reps.iter().map(key).collect();
-    let of = |t: &str| -> BTreeSet<String> {
-        keys.iter()
-            .filter(|(kind, _)| kind == t)
-            .map(|(_, k)| k.clone())
-            .collect()
-    };
-    let lookups: [(&str, String); 5] = [
-        (
-            "Standard",
-            "SELECT code_key, code FROM standard WHERE code_key IN ({})".to_owned(),
-        ),
-        (
-            "Committee",
-            "SELECT a.alias_key, c.code FROM committee_alias a JOIN committee c ON c.id = a.committee_id \
-             WHERE a.alias_key IN ({})"
-                .to_owned(),
-        ),
-        (
-            "WorkingGroup",
-            "SELECT a.alias_key, g.code FROM working_group_alias a JOIN working_group g \
-             ON g.id = a.working_group_id WHERE a.alias_key IN ({})"
-                .to_owned(),
-        ),
-        (
-            "Expert",
-            "SELECT \"key\", name FROM expert WHERE \"key\" IN ({})".to_owned(),
-        ),
-        (
-            "Liaison",
-            "SELECT \"key\", counterpart FROM liaison WHERE \"key\" IN ({})".to_owned(),
-        ),
-    ];
-    let mut found: HashMap<(String, String), String> = HashMap::new();
-    for (type_name, sql) in lookups {
-        let wanted = of(type_name);
-        if wanted.is_empty() {
-            continue;
-        }
-        let sql = sql.replace("{}", &marks(wanted.len()));
-        let values = wanted.into_iter().map(Value::from).collect();
-        let rows = db.query_all_raw(stmt(backend, &sql, values)).await?;
+        let children = Q3_CHILDREN as i64;
+        let rows = self
+            .rows(
+                tree,
+                vec![
+                    (Q3_COMMITTEES as i64).into(),
+                    (offset as i64).into(),
+                    children.into(),
+                    children.into(),
+                ],
+            )
+            .await?;
+        type Row = (
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<i32>,
+            Option<String>,
+        );
+        let mut tree: Vec<Row> = Vec::with_capacity(rows.len());
+        let mut committees = 0i64;
         for row in &rows {
-            found.insert((type_name.to_owned(), get(row, 0)?), get(row, 1)?);
+            tree.push((
+                get(row, 0)?,
+                get(row, 1)?,
+                get(row, 2)?,
+                get(row, 3)?,
+                get(row, 4)?,
+                get(row, 5)?,
+                get(row, 6)?,
+                get(row, 7)?,
+            ));
+            committees = get(row, 8)?;
         }
+        let owners: BTreeSet<i32> = tree.iter().filter_map(|r| r.6).collect();
+        let sql = format!(
+            "SELECT committee_id, kind, counterpart FROM liaison WHERE committee_id IN ({}) \
+             ORDER BY committee_id, id",
+            marks(owners.len())
+        );
+        let rows = self.rows(&sql, ids(owners.iter().copied())).await?;
+        let mut liaisons: HashMap<i32, Vec<String>> = HashMap::new();
+        for row in &rows {
+            let owner: i32 = get(row, 0)?;
+            let kind: String = get(row, 1)?;
+            let counterpart: String = get(row, 2)?;
+            liaisons
+                .entry(owner)
+                .or_default()
+                .push(format!("{kind}:{counterpart}"));
+        }
+        if !summarize {
+            return Ok(Vec::new());
+        }
+        let next = committees > (offset + Q3_COMMITTEES) as i64;
+        let mut lines = vec![format!("next:{next}")];
+        let (mut committee, mut group) = (None::<String>, None::<String>);
+        for (c_code, c_name, g_code, g_name, s_code, s_title, owner, owner_code) in tree {
+            if committee.as_ref() != Some(&c_code) {
+                lines.push(format!("{c_code}|{c_name}"));
+                committee = Some(c_code);
+                group = None;
+            }
+            let Some(g_code) = g_code else { continue };
+            if group.as_ref() != Some(&g_code) {
+                lines.push(format!(" {g_code}|{}", opt(g_name)));
+                group = Some(g_code);
+            }
+            let Some(s_code) = s_code else { continue };
+            let list = owner
+                .and_then(|id| liaisons.get(&id))
+                .map(|l| l.join(";"))
+                .unwrap_or_default();
+            lines.push(format!(
+                "  {s_code}|{}|{}|{list}",
+                opt(s_title),
+                opt(owner_code)
+            ));
+        }
+        Ok(lines)
     }
-    let mut lines = Vec::new();
-    if summarize {
-        for k in &keys {
-            lines.push(match found.get(k) {
-                Some(value) => format!("{}:{value}", k.0),
-                None => "null".to_owned(),
+
+    /// Q4's hits as a `search` answer: `{ "search": [{ __typename, .. }] }`.
+    pub async fn search(&self, text: &str) -> Result<serde_json::Value, DbErr> {
+        let text = text.trim();
+        let words = contains(&text.to_lowercase());
+        let code = contains(&lookup_key(text));
+        let limit = 20i64;
+        // Each part walks its order's index and stops at its LIMIT; the
+        // outer ORDER BY keeps the type order whatever plan runs the union.
+        let sql = "SELECT t, code, name, org FROM ( \
+             SELECT * FROM (SELECT 1 AS t, code, name, NULL AS org FROM committee \
+               WHERE id IN (SELECT committee_id FROM committee_alias WHERE alias_key LIKE ? ESCAPE '\\') \
+               OR LOWER(name) LIKE ? ESCAPE '\\' ORDER BY code LIMIT ?) a \
+             UNION ALL SELECT * FROM (SELECT 2 AS t, code, name, NULL AS org FROM working_group \
+               WHERE UPPER(code) LIKE ? ESCAPE '\\' OR LOWER(name) LIKE ? ESCAPE '\\' \
+               ORDER BY code LIMIT ?) b \
+             UNION ALL SELECT * FROM (SELECT 3 AS t, code, title AS name, NULL AS org FROM standard \
+               WHERE code_key LIKE ? ESCAPE '\\' OR LOWER(title) LIKE ? ESCAPE '\\' \
+               ORDER BY code LIMIT ?) c \
+             UNION ALL SELECT * FROM (SELECT 4 AS t, NULL AS code, name, organization AS org FROM expert \
+               WHERE LOWER(name) LIKE ? ESCAPE '\\' OR LOWER(organization) LIKE ? ESCAPE '\\' \
+               ORDER BY name LIMIT ?) d \
+           ) hits ORDER BY t, code, name LIMIT ?";
+        let values: Vec<Value> = vec![
+            code.clone().into(),
+            words.clone().into(),
+            limit.into(),
+            code.clone().into(),
+            words.clone().into(),
+            limit.into(),
+            code.into(),
+            words.clone().into(),
+            limit.into(),
+            words.clone().into(),
+            words.into(),
+            limit.into(),
+            limit.into(),
+        ];
+        let rows = self.rows(sql, values).await?;
+        let mut hits = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let t: i32 = get(row, 0)?;
+            let code: Option<String> = get(row, 1)?;
+            let name: Option<String> = get(row, 2)?;
+            let org: Option<String> = get(row, 3)?;
+            hits.push(match t {
+                1 => json!({ "__typename": "Committee", "code": code, "name": name }),
+                2 => json!({ "__typename": "WorkingGroup", "code": code, "name": name }),
+                3 => json!({ "__typename": "Standard", "code": code, "title": name }),
+                _ => json!({ "__typename": "Expert", "name": name, "organization": org }),
             });
         }
+        Ok(json!({ "search": hits }))
     }
-    Ok(lines)
+
+    async fn q5(
+        &self,
+        representations: &serde_json::Value,
+        summarize: bool,
+    ) -> Result<Vec<String>, DbErr> {
+        use base64::Engine;
+        use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+        let reps = representations.as_array().cloned().unwrap_or_default();
+        // The key each representation asks by, per type.
+        let key = |rep: &serde_json::Value| -> (String, String) {
+            let type_name = rep["__typename"].as_str().unwrap_or_default().to_owned();
+            let key = match type_name.as_str() {
+                "Expert" | "Liaison" => {
+                    let id = rep["id"].as_str().unwrap_or_default();
+                    let decoded = URL_SAFE_NO_PAD
+                        .decode(id)
+                        .ok()
+                        .and_then(|b| String::from_utf8(b).ok())
+                        .unwrap_or_default();
+                    decoded
+                        .split_once(':')
+                        .map(|(_, k)| k.to_owned())
+                        .unwrap_or_default()
+                }
+                _ => lookup_key(rep["code"].as_str().unwrap_or_default()),
+            };
+            (type_name, key)
+        };
+        let keys: Vec<(String, String)> = reps.iter().map(key).collect();
+        let lookups: [(&str, &str); 5] = [
+            (
+                "Standard",
+                "SELECT 'Standard', code_key, code, title FROM standard WHERE code_key IN ({})",
+            ),
+            (
+                "Committee",
+                "SELECT 'Committee', a.alias_key, c.code, c.name FROM committee_alias a \
+                 JOIN committee c ON c.id = a.committee_id WHERE a.alias_key IN ({})",
+            ),
+            (
+                "WorkingGroup",
+                "SELECT 'WorkingGroup', a.alias_key, g.code, g.name FROM working_group_alias a \
+                 JOIN working_group g ON g.id = a.working_group_id WHERE a.alias_key IN ({})",
+            ),
+            (
+                "Expert",
+                "SELECT 'Expert', \"key\", name, NULL FROM expert WHERE \"key\" IN ({})",
+            ),
+            (
+                "Liaison",
+                "SELECT 'Liaison', \"key\", kind, counterpart FROM liaison WHERE \"key\" IN ({})",
+            ),
+        ];
+        let mut parts = Vec::new();
+        let mut values: Vec<Value> = Vec::new();
+        for (type_name, sql) in lookups {
+            let wanted: BTreeSet<&String> = keys
+                .iter()
+                .filter(|(kind, _)| kind == type_name)
+                .map(|(_, k)| k)
+                .collect();
+            if wanted.is_empty() {
+                continue;
+            }
+            parts.push(sql.replace("{}", &marks(wanted.len())));
+            values.extend(wanted.into_iter().map(|k| Value::from(k.clone())));
+        }
+        let mut found: HashMap<(String, String), String> = HashMap::new();
+        if !parts.is_empty() {
+            let rows = self.rows(&parts.join(" UNION ALL "), values).await?;
+            for row in &rows {
+                let type_name: String = get(row, 0)?;
+                let key: String = get(row, 1)?;
+                let a: String = get(row, 2)?;
+                let b: Option<String> = get(row, 3)?;
+                let line = match type_name.as_str() {
+                    "Expert" => format!("Expert:{a}"),
+                    other => format!("{other}:{a}|{}", opt(b)),
+                };
+                found.insert((type_name, key), line);
+            }
+        }
+        Ok(if summarize {
+            keys.iter()
+                .map(|k| found.get(k).cloned().unwrap_or_else(|| "null".to_owned()))
+                .collect()
+        } else {
+            Vec::new()
+        })
+    }
+
+    async fn q6(&self, summarize: bool) -> Result<Vec<String>, DbErr> {
+        let rows = self
+            .rows(
+                "SELECT code, title, status, year, \
+                   (SELECT COUNT(*) FROM standard WHERE status = ?) \
+                 FROM standard WHERE status = ? ORDER BY code LIMIT ?",
+                vec![
+                    "PUBLISHED".into(),
+                    "PUBLISHED".into(),
+                    (Q6_PAGE as i64).into(),
+                ],
+            )
+            .await?;
+        let mut total = 0i64;
+        let mut page = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let code: String = get(row, 0)?;
+            let title: String = get(row, 1)?;
+            let status: String = get(row, 2)?;
+            let y: Option<i32> = get(row, 3)?;
+            total = get(row, 4)?;
+            page.push(format!("{code}|{title}|{status}|{}", year(y)));
+        }
+        if !summarize {
+            return Ok(Vec::new());
+        }
+        // No row: the page is empty, so the count is zero.
+        let mut lines = vec![format!("total:{total}")];
+        lines.extend(page);
+        Ok(lines)
+    }
+
+    /// The sort keys of the row before Q7's page at `offset`, looked up once
+    /// per offset; `None` for the first page.
+    async fn q7_keys(&self, offset: usize) -> Result<Option<(i32, String)>, DbErr> {
+        if offset == 0 {
+            return Ok(None);
+        }
+        if let Some(keys) = self.q7_keys.lock().unwrap().get(&offset) {
+            return Ok(Some(keys.clone()));
+        }
+        let rows = self
+            .rows(
+                "SELECT year, code FROM standard WHERE kind IN (?, ?) AND year >= ? \
+                 ORDER BY year DESC, code LIMIT 1 OFFSET ?",
+                vec![
+                    "NATIONAL".into(),
+                    "SECTOR".into(),
+                    2000.into(),
+                    (offset as i64 - 1).into(),
+                ],
+            )
+            .await?;
+        let row = rows
+            .first()
+            .ok_or_else(|| DbErr::RecordNotFound(format!("Q7's row {offset}")))?;
+        let keys: (i32, String) = (get(row, 0)?, get(row, 1)?);
+        self.q7_keys.lock().unwrap().insert(offset, keys.clone());
+        Ok(Some(keys))
+    }
+
+    async fn q7(&self, offset: usize, summarize: bool) -> Result<Vec<String>, DbErr> {
+        let limit = Q7_PAGE as i64 + 1;
+        let kinds = || -> Vec<Value> { vec!["NATIONAL".into(), "SECTOR".into()] };
+        let (sql, values) = match self.q7_keys(offset).await? {
+            // Codes are unique, so (year, code) orders the list; the rows
+            // after the cursor's are the rest of its year, then the years
+            // below: two ranges of the index, each read as far as the limit.
+            Some((y, code)) => {
+                let mut values = vec![y.into(), code.into()];
+                values.extend(kinds());
+                values.push(limit.into());
+                values.extend([y.into(), 2000.into()]);
+                values.extend(kinds());
+                values.extend([limit.into(), limit.into()]);
+                (
+                    "SELECT code, title, year, status FROM ( \
+                       SELECT * FROM (SELECT 0 AS part, code, title, year, status FROM standard \
+                         WHERE year = ? AND code > ? AND kind IN (?, ?) ORDER BY code LIMIT ?) a \
+                       UNION ALL SELECT * FROM (SELECT 1 AS part, code, title, year, status FROM standard \
+                         WHERE year < ? AND year >= ? AND kind IN (?, ?) \
+                         ORDER BY year DESC, code LIMIT ?) b \
+                     ) page ORDER BY part, year DESC, code LIMIT ?",
+                    values,
+                )
+            }
+            None => {
+                let mut values = kinds();
+                values.extend([2000.into(), limit.into()]);
+                (
+                    "SELECT code, title, year, status FROM standard \
+                     WHERE kind IN (?, ?) AND year >= ? ORDER BY year DESC, code LIMIT ?",
+                    values,
+                )
+            }
+        };
+        let rows = self.rows(sql, values).await?;
+        let mut page = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let code: String = get(row, 0)?;
+            let title: String = get(row, 1)?;
+            let y: Option<i32> = get(row, 2)?;
+            let status: String = get(row, 3)?;
+            page.push(format!("{code}|{title}|{}|{status}", year(y)));
+        }
+        if !summarize {
+            return Ok(Vec::new());
+        }
+        let more = page.len() > Q7_PAGE;
+        page.truncate(Q7_PAGE);
+        page.push(format!("next:{more}"));
+        Ok(page)
+    }
 }

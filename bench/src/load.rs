@@ -1,6 +1,7 @@
 //! Closed-loop load: `c` workers, each sending its next request as soon as
 //! the previous one answered, for a bounded time; latencies in an HDR
-//! histogram. Used alike for GraphQL over HTTP and for the in-process floor.
+//! histogram. Used alike for GraphQL over HTTP (the registry and the
+//! peers), a plain GET (`/healthz`) and the in-process floor.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -13,13 +14,16 @@ use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1::SendRequest;
 use hyper::{Request, StatusCode};
 use hyper_util::rt::TokioIo;
-use sea_orm::DatabaseConnection;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::net::TcpStream;
 
-use crate::floor;
+use crate::floor::Floor;
 use crate::shapes::{Execute, Shape, Variant};
+
+/// A request that takes longer than this counts as failed, and its worker
+/// stops (a server that hangs must not hang the suite).
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// What one cell measured.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -113,12 +117,24 @@ impl Client {
 
     /// POSTs a GraphQL request body; the status and the whole body.
     pub async fn post(&mut self, body: Bytes) -> Result<(StatusCode, Bytes)> {
-        self.sender.ready().await?;
         let request = Request::post("/graphql")
             .header("host", &self.host)
             .header("content-type", "application/json")
             .header("accept", "application/json")
             .body(Full::new(body))?;
+        self.send(request).await
+    }
+
+    /// GETs `path`; the status and the whole body.
+    pub async fn get(&mut self, path: &str) -> Result<(StatusCode, Bytes)> {
+        let request = Request::get(path)
+            .header("host", &self.host)
+            .body(Full::new(Bytes::new()))?;
+        self.send(request).await
+    }
+
+    async fn send(&mut self, request: Request<Full<Bytes>>) -> Result<(StatusCode, Bytes)> {
+        self.sender.ready().await?;
         let response = self.sender.send_request(request).await?;
         let status = response.status();
         let body = response.into_body().collect().await?.to_bytes();
@@ -143,12 +159,14 @@ impl Execute for Client {
 
 /// The body of one request of `shape` with `variant`'s variables.
 pub fn body(shape: Shape, variant: &Variant) -> Bytes {
+    request_body(shape.query(), &variant.variables)
+}
+
+/// The body of a GraphQL request.
+pub fn request_body(query: &str, variables: &Value) -> Bytes {
     Bytes::from(
-        serde_json::to_vec(&serde_json::json!({
-            "query": shape.query(),
-            "variables": variant.variables,
-        }))
-        .expect("JSON"),
+        serde_json::to_vec(&serde_json::json!({ "query": query, "variables": variables }))
+            .expect("JSON"),
     )
 }
 
@@ -157,10 +175,17 @@ fn has_errors(body: &[u8]) -> bool {
     body.windows(9).any(|w| w == b"\"errors\":")
 }
 
-/// GraphQL over HTTP: `concurrency` connections, each a closed loop over the bodies.
+/// What an HTTP worker sends: GraphQL bodies in turn, or one GET.
+#[derive(Clone)]
+pub enum Requests {
+    Post(Arc<Vec<Bytes>>),
+    Get(&'static str),
+}
+
+/// HTTP: `concurrency` connections, each a closed loop over the requests.
 pub async fn http(
     addr: SocketAddr,
-    bodies: Arc<Vec<Bytes>>,
+    requests: Requests,
     concurrency: usize,
     warmup: Duration,
     duration: Duration,
@@ -176,7 +201,7 @@ pub async fn http(
     };
     let mut tasks = Vec::with_capacity(concurrency);
     for (worker, mut client) in clients.into_iter().enumerate() {
-        let bodies = bodies.clone();
+        let requests = requests.clone();
         tasks.push(tokio::spawn(async move {
             let mut tally = Tally::new();
             let mut next = worker;
@@ -185,9 +210,22 @@ pub async fn http(
                 if sent >= clock.until {
                     break;
                 }
-                let body = bodies[next % bodies.len()].clone();
+                let answer = match &requests {
+                    Requests::Post(bodies) => {
+                        let body = bodies[next % bodies.len()].clone();
+                        tokio::time::timeout(REQUEST_TIMEOUT, client.post(body)).await
+                    }
+                    Requests::Get(path) => {
+                        tokio::time::timeout(REQUEST_TIMEOUT, client.get(path)).await
+                    }
+                };
                 next += concurrency;
-                let (status, answer) = client.post(body).await?;
+                let Ok(answer) = answer else {
+                    tally.requests += 1;
+                    tally.errors += 1;
+                    break;
+                };
+                let (status, answer) = answer?;
                 // Counted by when it finished, so a request longer than the
                 // warm-up still counts, with its whole latency.
                 let done = Instant::now();
@@ -213,7 +251,7 @@ pub async fn http(
 
 /// The floor in process: `concurrency` tasks over one pool, each a closed loop.
 pub async fn floor(
-    db: &DatabaseConnection,
+    floor: Arc<Floor>,
     shape: Shape,
     variants: Arc<Vec<Variant>>,
     concurrency: usize,
@@ -227,7 +265,7 @@ pub async fn floor(
     };
     let mut tasks = Vec::with_capacity(concurrency);
     for worker in 0..concurrency {
-        let db = db.clone();
+        let floor = floor.clone();
         let variants = variants.clone();
         tasks.push(tokio::spawn(async move {
             let mut tally = Tally::new();
@@ -239,7 +277,7 @@ pub async fn floor(
                 }
                 let variant = &variants[next % variants.len()];
                 next += concurrency;
-                let ok = floor::run(&db, shape, variant, false).await.is_ok();
+                let ok = floor.run(shape, variant, false).await.is_ok();
                 // Counted by when it finished, so a request longer than the
                 // warm-up still counts, with its whole latency.
                 let done = Instant::now();

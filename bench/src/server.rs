@@ -1,5 +1,6 @@
-//! The server under test as a child process: the release binary, importing a
-//! dataset, serving on a loopback port, its start-up time and its memory.
+//! A server under test as a child process (the registry's release binary, or
+//! a peer): importing a dataset with the registry, serving on a loopback
+//! port, its start-up time and its memory as `ps` and a container see it.
 
 use std::fs::File;
 use std::net::{SocketAddr, TcpListener};
@@ -15,19 +16,59 @@ use hyper::StatusCode;
 
 use crate::load::Client;
 
-/// The environment every child runs with: the database and the server's
-/// default log filter, nothing else, so every other setting is its default.
-fn command(bin: &Path, database_url: &str, log: &Path) -> Result<Command> {
-    let mut command = Command::new(bin);
+/// A child with an empty environment but `PATH`, its output appended to `log`.
+pub fn bare_command(program: &Path, log: &Path) -> Result<Command> {
+    let mut command = Command::new(program);
     command
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("DATABASE_URL", database_url)
-        .env("RUST_LOG", "info,sqlx=warn")
         .stdin(Stdio::null())
         .stdout(File::options().create(true).append(true).open(log)?)
         .stderr(File::options().create(true).append(true).open(log)?);
     Ok(command)
+}
+
+/// The environment every registry child runs with: the database and the
+/// server's default log filter, nothing else, so every other setting is its default.
+fn command(bin: &Path, database_url: &str, log: &Path) -> Result<Command> {
+    let mut command = bare_command(bin, log)?;
+    command
+        .env("DATABASE_URL", database_url)
+        .env("RUST_LOG", "info,sqlx=warn");
+    Ok(command)
+}
+
+/// `standards-registry serve` on `addr`, on an existing database, with the
+/// extra arguments and environment given (`--response-cache-mib 0`, ...).
+pub fn serve_command(
+    bin: &Path,
+    database_url: &str,
+    log: &Path,
+    addr: SocketAddr,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> Result<Command> {
+    let mut command = command(bin, database_url, log)?;
+    command
+        .arg("serve")
+        .arg("--bind")
+        .arg(addr.to_string())
+        .arg("--dataset")
+        .arg("/nonexistent")
+        .args(args);
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    Ok(command)
+}
+
+/// Whether `standards-registry serve --help` lists `flag`.
+pub fn serve_accepts(bin: &Path, flag: &str) -> bool {
+    Command::new(bin)
+        .args(["serve", "--help"])
+        .output()
+        .map(|out| String::from_utf8_lossy(&out.stdout).contains(flag))
+        .unwrap_or(false)
 }
 
 /// `standards-registry import FILE`; the time it took.
@@ -53,6 +94,11 @@ pub fn free_port() -> Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
+/// A free loopback address.
+pub fn free_addr() -> Result<SocketAddr> {
+    Ok(format!("127.0.0.1:{}", free_port()?).parse()?)
+}
+
 pub struct Server {
     child: Child,
     pub addr: SocketAddr,
@@ -70,16 +116,22 @@ impl Server {
         probe: Bytes,
         timeout: Duration,
     ) -> Result<Self> {
-        let addr: SocketAddr = format!("127.0.0.1:{}", free_port()?).parse()?;
+        let addr = free_addr()?;
+        let command = serve_command(bin, database_url, log, addr, &[], &[])?;
+        Self::spawn(command, addr, log, probe, timeout).await
+    }
+
+    /// Spawns `command`, a server that will listen on `addr`, and waits for
+    /// its first answer to `probe` (a GraphQL request body), for at most `timeout`.
+    pub async fn spawn(
+        mut command: Command,
+        addr: SocketAddr,
+        log: &Path,
+        probe: Bytes,
+        timeout: Duration,
+    ) -> Result<Self> {
         let start = Instant::now();
-        let child = command(bin, database_url, log)?
-            .arg("serve")
-            .arg("--bind")
-            .arg(addr.to_string())
-            .arg("--dataset")
-            .arg("/nonexistent")
-            .spawn()
-            .context("starting the server")?;
+        let child = command.spawn().context("starting the server")?;
         let mut server = Self {
             child,
             addr,
@@ -110,7 +162,8 @@ impl Server {
         self.child.id()
     }
 
-    /// (VmHWM, VmRSS) in KiB: the peak and current resident memory.
+    /// (VmHWM, VmRSS) in KiB: the peak and current resident memory, as
+    /// `ps` (RSS) and a container's memory accounting see the process.
     pub fn memory(&self) -> Result<(u64, u64)> {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid()))?;
         let field = |name: &str| status_field(&status, name).unwrap_or(0);

@@ -19,33 +19,37 @@ pub enum Shape {
     Q3,
     Q4,
     Q5,
-    /// Q6's first page: what the deep page is compared with.
-    Q6First,
     Q6,
+    /// Q7's first page: what the deep page is compared with.
+    Q7First,
     Q7,
+    Q8,
 }
 
-pub const ALL: [Shape; 8] = [
+pub const ALL: [Shape; 9] = [
     Shape::Q1,
     Shape::Q2,
     Shape::Q3,
     Shape::Q4,
     Shape::Q5,
-    Shape::Q6First,
     Shape::Q6,
+    Shape::Q7First,
     Shape::Q7,
+    Shape::Q8,
 ];
 
-/// Q6's page size and how deep it goes.
-pub const Q6_PAGE: usize = 20;
-pub const Q6_DEPTH_PAGES: usize = 1000;
+/// Q7's page size and how deep it goes.
+pub const Q7_PAGE: usize = 20;
+pub const Q7_DEPTH_PAGES: usize = 1000;
 /// Q3's committees per page, and working groups and standards per parent.
 pub const Q3_COMMITTEES: usize = 10;
 pub const Q3_CHILDREN: usize = 20;
 /// Q5's representations per request.
 pub const Q5_REPRESENTATIONS: usize = 100;
+/// Q6's page.
+pub const Q6_PAGE: usize = 100;
 
-const Q6_FILTER: &str = "filter: { kind: [NATIONAL, SECTOR], yearFrom: 2000 }, \
+const Q7_FILTER: &str = "filter: { kind: [NATIONAL, SECTOR], yearFrom: 2000 }, \
      orderBy: [{ field: YEAR, direction: DESC }, { field: CODE, direction: ASC }]";
 
 impl Shape {
@@ -56,9 +60,10 @@ impl Shape {
             Shape::Q3 => "Q3",
             Shape::Q4 => "Q4",
             Shape::Q5 => "Q5",
-            Shape::Q6First => "Q6.1",
             Shape::Q6 => "Q6",
+            Shape::Q7First => "Q7.1",
             Shape::Q7 => "Q7",
+            Shape::Q8 => "Q8",
         }
     }
 
@@ -69,32 +74,34 @@ impl Shape {
 
     pub fn describe(self) -> &'static str {
         match self {
-            Shape::Q1 => "standard(code:) lookup",
+            Shape::Q1 => "standard(code:) with its committee and working group",
             Shape::Q2 => "a page of 100 standards with committee and working group",
             Shape::Q3 => {
                 "committees(10) -> workingGroups(20) -> standards(20) -> committee -> liaisons"
             }
             Shape::Q4 => "search(text:, first: 20) over the four record types",
             Shape::Q5 => "_entities with 100 mixed representations (5 types)",
-            Shape::Q6First => "Q6's filtered, ordered list: its first page of 20",
-            Shape::Q6 => "a filtered, ordered page of 20, 1,000 pages deep by cursor",
-            Shape::Q7 => "totalCount of standards filtered by committee subtree and status",
+            Shape::Q6 => "standards(filter: { status: [PUBLISHED] }, first: 100) with totalCount",
+            Shape::Q7First => "Q7's filtered, ordered list: its first page of 20",
+            Shape::Q7 => "a filtered, ordered page of 20, 1,000 pages deep by cursor",
+            Shape::Q8 => "totalCount of standards filtered by committee subtree and status",
         }
     }
 
-    /// How many levels of relations the shape reads: what its statement
-    /// count should be when every level is one batch.
+    /// The registry's document (the peers' own are in `peers/`).
     pub fn query(self) -> &'static str {
         match self {
             Shape::Q1 => {
-                "query Q1($code: String!) { standard(code: $code) { code title kind status year } }"
+                "query Q1($code: String!) { standard(code: $code) { code title kind status year \
+                 committee { code name } workingGroup { code name } } }"
             }
             Shape::Q2 => {
                 "query Q2 { standards(first: 100) { nodes { code title status year \
                  committee { code name } workingGroup { code name } } } }"
             }
             Shape::Q3 => {
-                "query Q3($after: String) { committees(first: 10, after: $after) { nodes { code name \
+                "query Q3($after: String) { committees(first: 10, after: $after) { \
+                 pageInfo { hasNextPage endCursor } nodes { code name \
                  workingGroups(first: 20) { nodes { code name \
                  standards(first: 20) { nodes { code title \
                  committee { code liaisons { kind counterpart } } } } } } } } }"
@@ -110,14 +117,18 @@ impl Shape {
                  ... on WorkingGroup { code name } ... on Expert { name } \
                  ... on Liaison { kind counterpart } } }"
             }
-            Shape::Q6First | Shape::Q6 => {
-                "query Q6($after: String) { standards(filter: { kind: [NATIONAL, SECTOR], yearFrom: 2000 }, \
+            Shape::Q6 => {
+                "query Q6 { standards(filter: { status: [PUBLISHED] }, first: 100) { totalCount \
+                 nodes { code title status year } } }"
+            }
+            Shape::Q7First | Shape::Q7 => {
+                "query Q7($after: String) { standards(filter: { kind: [NATIONAL, SECTOR], yearFrom: 2000 }, \
                  orderBy: [{ field: YEAR, direction: DESC }, { field: CODE, direction: ASC }], \
                  first: 20, after: $after) { pageInfo { hasNextPage endCursor } \
                  nodes { code title year status } } }"
             }
-            Shape::Q7 => {
-                "query Q7($committee: String!) { standards(filter: { committee: $committee, \
+            Shape::Q8 => {
+                "query Q8($committee: String!) { standards(filter: { committee: $committee, \
                  status: [PUBLISHED] }) { totalCount } }"
             }
         }
@@ -134,7 +145,7 @@ impl Shape {
 }
 
 /// One request of a shape: its variables, and the row offset it starts at
-/// (Q3's committee page, Q6's depth) for the floor.
+/// (Q3's first committee, Q7's first row) for the floor.
 #[derive(Clone, Debug)]
 pub struct Variant {
     pub variables: Value,
@@ -145,9 +156,9 @@ pub struct Variant {
 #[derive(Clone, Debug)]
 pub struct Plan {
     pub shapes: Vec<(Shape, Vec<Variant>)>,
-    /// Rows Q6's filter selects, and the page Q6 reached.
-    pub q6_total: usize,
-    pub q6_page: usize,
+    /// Rows Q7's filter selects, and the page Q7 reached.
+    pub q7_total: usize,
+    pub q7_page: usize,
 }
 
 impl Plan {
@@ -249,12 +260,13 @@ async fn data(exec: &mut impl Execute, query: &str, variables: Value) -> Result<
     Ok(response["data"].clone())
 }
 
-/// The cursor of the row at `position` of Q6's list, reached by paging
+/// The cursor of the row at `position` of Q7's list, reached by paging
 /// from the start with pages of 100 (the largest the server serves): every
-/// cursor is one the server issued.
-async fn q6_cursor(exec: &mut impl Execute, position: usize) -> Result<String, String> {
+/// cursor is one the server issued. The Node peer serves the same schema,
+/// so this pages its list too.
+pub async fn q7_cursor(exec: &mut impl Execute, position: usize) -> Result<String, String> {
     let query = format!(
-        "query Page($first: Int!, $after: String) {{ standards({Q6_FILTER}, first: $first, after: $after) \
+        "query Page($first: Int!, $after: String) {{ standards({Q7_FILTER}, first: $first, after: $after) \
          {{ pageInfo {{ endCursor }} }} }}"
     );
     let mut after: Option<String> = None;
@@ -266,15 +278,41 @@ async fn q6_cursor(exec: &mut impl Execute, position: usize) -> Result<String, S
             .as_str()
             .map(str::to_owned);
         if after.is_none() {
-            return Err(format!("Q6's list ended before row {position}"));
+            return Err(format!("Q7's list ended before row {position}"));
         }
         reached += first;
     }
     after.ok_or_else(|| "no cursor".to_owned())
 }
 
+/// The `after:` cursors of Q3's first `pages` pages of committees (the first
+/// is null), each the `endCursor` the server gave for the page before. The
+/// Node peer serves the same schema, so this pages its committees too.
+pub async fn q3_cursors(exec: &mut impl Execute, pages: usize) -> Result<Vec<Value>, String> {
+    let mut cursors = vec![Value::Null];
+    let mut after = Value::Null;
+    while cursors.len() < pages {
+        let response = data(
+            exec,
+            "query Pages($after: String) { committees(first: 10, after: $after) { pageInfo { hasNextPage endCursor } } }",
+            json!({ "after": after }),
+        )
+        .await?;
+        let info = &response["committees"]["pageInfo"];
+        if info["hasNextPage"] != json!(true) {
+            break;
+        }
+        after = info["endCursor"].clone();
+        cursors.push(after.clone());
+    }
+    Ok(cursors)
+}
+
+/// Q3's pages of committees: 8 (fewer where there are fewer committees).
+pub const Q3_PAGES: usize = 8;
+
 /// Makes every shape's variants for the database `exec` serves, asking it
-/// for the cursors that Q3 and Q6 page with.
+/// for the cursors that Q3 and Q7 page with.
 pub async fn plan(sample: &Sample, exec: &mut impl Execute) -> Result<Plan, String> {
     let mut shapes = Vec::new();
     let plain = |variables: Value| Variant {
@@ -295,26 +333,16 @@ pub async fn plan(sample: &Sample, exec: &mut impl Execute) -> Result<Plan, Stri
     shapes.push((Shape::Q2, vec![plain(json!({}))]));
 
     // Q3: the first pages of committees, each after the cursor the server
-    // gave for the page before.
-    let mut q3 = vec![plain(json!({ "after": null }))];
-    let mut after: Option<String> = None;
-    for page in 1..8 {
-        let response = data(
-            exec,
-            "query Pages($after: String) { committees(first: 10, after: $after) { pageInfo { hasNextPage endCursor } } }",
-            json!({ "after": after }),
-        )
-        .await?;
-        let info = &response["committees"]["pageInfo"];
-        if info["hasNextPage"] != json!(true) {
-            break;
-        }
-        after = info["endCursor"].as_str().map(str::to_owned);
-        q3.push(Variant {
+    // gave for the page before; the offset is the page's first committee.
+    let q3 = q3_cursors(exec, Q3_PAGES)
+        .await?
+        .into_iter()
+        .enumerate()
+        .map(|(page, after)| Variant {
             variables: json!({ "after": after }),
             offset: page * Q3_COMMITTEES,
-        });
-    }
+        })
+        .collect();
     shapes.push((Shape::Q3, q3));
 
     shapes.push((
@@ -331,31 +359,32 @@ pub async fn plan(sample: &Sample, exec: &mut impl Execute) -> Result<Plan, Stri
             .map(|v| plain(json!({ "representations": representations(sample, v) })))
             .collect(),
     ));
+    shapes.push((Shape::Q6, vec![plain(json!({}))]));
 
-    // Q6: 1,000 pages deep, or the last page where the list is shorter.
+    // Q7: 1,000 pages deep, or the last page where the list is shorter.
     let total = data(
         exec,
-        &format!("{{ standards({Q6_FILTER}, first: 0) {{ totalCount }} }}"),
+        &format!("{{ standards({Q7_FILTER}, first: 0) {{ totalCount }} }}"),
         json!({}),
     )
     .await?["standards"]["totalCount"]
         .as_u64()
-        .ok_or("Q6: no totalCount")? as usize;
-    let page = Q6_DEPTH_PAGES.min(total.saturating_sub(1) / Q6_PAGE);
-    let offset = page * Q6_PAGE;
-    shapes.push((Shape::Q6First, vec![plain(json!({ "after": null }))]));
+        .ok_or("Q7: no totalCount")? as usize;
+    let page = Q7_DEPTH_PAGES.min(total.saturating_sub(1) / Q7_PAGE);
+    let offset = page * Q7_PAGE;
+    shapes.push((Shape::Q7First, vec![plain(json!({ "after": null }))]));
     let deep = if offset == 0 {
         plain(json!({ "after": null }))
     } else {
         Variant {
-            variables: json!({ "after": q6_cursor(exec, offset - 1).await? }),
+            variables: json!({ "after": q7_cursor(exec, offset - 1).await? }),
             offset,
         }
     };
-    shapes.push((Shape::Q6, vec![deep]));
+    shapes.push((Shape::Q7, vec![deep]));
 
     shapes.push((
-        Shape::Q7,
+        Shape::Q8,
         cycle(
             &sample.top_committees,
             0,
@@ -366,12 +395,13 @@ pub async fn plan(sample: &Sample, exec: &mut impl Execute) -> Result<Plan, Stri
     ));
     Ok(Plan {
         shapes,
-        q6_total: total,
-        q6_page: page,
+        q7_total: total,
+        q7_page: page,
     })
 }
 
-fn text(value: &Value) -> String {
+/// A value as a summary field: strings as they are, null as `-`.
+pub fn text(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
         Value::Null => "-".to_owned(),
@@ -379,73 +409,123 @@ fn text(value: &Value) -> String {
     }
 }
 
-/// The answer of `shape` reduced to comparable lines: the floor produces the same.
+/// `code|name` of a related record, or `-` where there is none.
+fn code_name(value: &Value) -> String {
+    if value.is_null() {
+        "-".to_owned()
+    } else {
+        format!("{}|{}", text(&value["code"]), text(&value["name"]))
+    }
+}
+
+/// The answer of `shape` reduced to comparable lines: every record it holds,
+/// in order, with every field it shows (cursors left out: they are each
+/// server's own). The floor and the peers (after their `normalize`) produce
+/// the same lines for the same answer. Q4's lines name the hits only: search
+/// answers are compared by `search_hits`, not line for line.
 pub fn summary(shape: Shape, data: &Value) -> Vec<String> {
     let nodes = |value: &Value| value["nodes"].as_array().cloned().unwrap_or_default();
     match shape {
         Shape::Q1 => match &data["standard"] {
-            Value::Null => vec![],
-            s => vec![format!("{}|{}", text(&s["code"]), text(&s["year"]))],
+            Value::Null => vec!["none".to_owned()],
+            s => vec![format!(
+                "{}|{}|{}|{}|{}|{}|{}",
+                text(&s["code"]),
+                text(&s["title"]),
+                text(&s["kind"]),
+                text(&s["status"]),
+                text(&s["year"]),
+                code_name(&s["committee"]),
+                code_name(&s["workingGroup"])
+            )],
         },
         Shape::Q2 => nodes(&data["standards"])
             .iter()
             .map(|s| {
                 format!(
-                    "{}|{}|{}",
+                    "{}|{}|{}|{}|{}|{}",
                     text(&s["code"]),
-                    text(&s["committee"]["code"]),
-                    text(&s["workingGroup"]["code"])
+                    text(&s["title"]),
+                    text(&s["status"]),
+                    text(&s["year"]),
+                    code_name(&s["committee"]),
+                    code_name(&s["workingGroup"])
                 )
             })
             .collect(),
         Shape::Q3 => {
-            let mut lines = Vec::new();
-            for c in nodes(&data["committees"]) {
-                lines.push(text(&c["code"]));
+            let committees = &data["committees"];
+            let mut lines = vec![format!("next:{}", committees["pageInfo"]["hasNextPage"])];
+            for c in nodes(committees) {
+                lines.push(code_name(&c));
                 for g in nodes(&c["workingGroups"]) {
-                    lines.push(format!(" {}", text(&g["code"])));
+                    lines.push(format!(" {}", code_name(&g)));
                     for s in nodes(&g["standards"]) {
-                        let liaisons = s["committee"]["liaisons"].as_array().map_or(0, |l| l.len());
+                        let owner = &s["committee"];
+                        let liaisons: Vec<String> = owner["liaisons"]
+                            .as_array()
+                            .map(|list| {
+                                list.iter()
+                                    .map(|l| {
+                                        format!("{}:{}", text(&l["kind"]), text(&l["counterpart"]))
+                                    })
+                                    .collect()
+                            })
+                            .unwrap_or_default();
                         lines.push(format!(
-                            "  {}|{}|{}",
+                            "  {}|{}|{}|{}",
                             text(&s["code"]),
-                            text(&s["committee"]["code"]),
-                            liaisons
+                            text(&s["title"]),
+                            text(&owner["code"]),
+                            liaisons.join(";")
                         ));
                     }
                 }
             }
             lines
         }
-        Shape::Q4 => data["search"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
-            .iter()
-            .map(|hit| {
-                let name = match hit["__typename"].as_str() {
-                    Some("Expert") => text(&hit["name"]),
-                    _ => text(&hit["code"]),
-                };
-                format!("{}:{}", text(&hit["__typename"]), name)
-            })
-            .collect(),
+        Shape::Q4 => search_hits(data).into_iter().map(|hit| hit.label).collect(),
         Shape::Q5 => data["_entities"]
             .as_array()
             .cloned()
             .unwrap_or_default()
             .iter()
             .map(|e| match e["__typename"].as_str() {
+                Some("Standard") => format!("Standard:{}|{}", text(&e["code"]), text(&e["title"])),
                 Some("Expert") => format!("Expert:{}", text(&e["name"])),
-                Some("Liaison") => format!("Liaison:{}", text(&e["counterpart"])),
-                Some(t) => format!("{t}:{}", text(&e["code"])),
+                Some("Liaison") => {
+                    format!("Liaison:{}|{}", text(&e["kind"]), text(&e["counterpart"]))
+                }
+                Some(t) => format!("{t}:{}", code_name(e)),
                 None => "null".to_owned(),
             })
             .collect(),
-        Shape::Q6First | Shape::Q6 => {
+        Shape::Q6 => {
+            let standards = &data["standards"];
+            let mut lines = vec![format!("total:{}", text(&standards["totalCount"]))];
+            lines.extend(nodes(standards).iter().map(|s| {
+                format!(
+                    "{}|{}|{}|{}",
+                    text(&s["code"]),
+                    text(&s["title"]),
+                    text(&s["status"]),
+                    text(&s["year"])
+                )
+            }));
+            lines
+        }
+        Shape::Q7First | Shape::Q7 => {
             let mut lines: Vec<String> = nodes(&data["standards"])
                 .iter()
-                .map(|s| format!("{}|{}", text(&s["code"]), text(&s["year"])))
+                .map(|s| {
+                    format!(
+                        "{}|{}|{}|{}",
+                        text(&s["code"]),
+                        text(&s["title"]),
+                        text(&s["year"]),
+                        text(&s["status"])
+                    )
+                })
                 .collect();
             lines.push(format!(
                 "next:{}",
@@ -453,6 +533,51 @@ pub fn summary(shape: Shape, data: &Value) -> Vec<String> {
             ));
             lines
         }
-        Shape::Q7 => vec![text(&data["standards"]["totalCount"])],
+        Shape::Q8 => vec![text(&data["standards"]["totalCount"])],
     }
+}
+
+/// One hit of a search answer: `Type:code` (experts `Expert:name`), and
+/// the text it was found by (every field it shows), for the word check.
+pub struct Hit {
+    pub label: String,
+    pub text: String,
+}
+
+/// The hits of a Q4 answer (`data.search`).
+pub fn search_hits(data: &Value) -> Vec<Hit> {
+    data["search"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .map(|hit| {
+            let type_name = text(&hit["__typename"]);
+            let key = match type_name.as_str() {
+                "Expert" => text(&hit["name"]),
+                _ => text(&hit["code"]),
+            };
+            let text = ["code", "name", "title", "organization"]
+                .iter()
+                .filter_map(|field| hit[*field].as_str())
+                .collect::<Vec<_>>()
+                .join(" ");
+            Hit {
+                label: format!("{type_name}:{key}"),
+                text,
+            }
+        })
+        .collect()
+}
+
+/// Whether a hit's text holds every word of the searched text
+/// (case-insensitive): what every server's Q4 answer must satisfy, ranked or
+/// not. The registry also folds spacing and dashes out of codes and matches
+/// committee aliases; the benchmark's texts are plain words, where those
+/// cannot matter.
+pub fn hit_has_words(hit: &Hit, searched: &str) -> bool {
+    let haystack = hit.text.to_lowercase();
+    searched
+        .split_whitespace()
+        .all(|word| haystack.contains(&word.to_lowercase()))
 }

@@ -486,8 +486,8 @@ async fn soak(args: &Args, bin: &Path, work: &Path, url: &str) -> Result<Vec<Str
     // The load, on a machine as quiet as it gets within 10 s (this one is
     // shared: compilers beside it halve the figures; the report says how
     // much other processes used).
-    crate::cpu::wait_for_quiet(Some(server.pid()), 0.3, Duration::from_secs(10)).await;
-    let cpu_from = crate::cpu::sample(Some(server.pid()));
+    crate::cpu::wait_for_quiet(&[server.pid()], 0.3, Duration::from_secs(10)).await;
+    let cpu_from = crate::cpu::sample(&[server.pid()]);
     let messages = Arc::new(Mutex::new(Vec::new()));
     let start = Instant::now();
     let until = start + Duration::from_secs_f64(args.seconds);
@@ -508,7 +508,7 @@ async fn soak(args: &Args, bin: &Path, work: &Path, url: &str) -> Result<Vec<Str
         tallies.push(c.await?);
     }
     let elapsed = start.elapsed().as_secs_f64();
-    let foreign = crate::cpu::foreign_cores(&cpu_from, &crate::cpu::sample(Some(server.pid())));
+    let foreign = crate::cpu::foreign_cores(&cpu_from, &crate::cpu::sample(&[server.pid()]));
     let (hwm, rss_end) = server.memory().unwrap_or_default();
 
     // The report.

@@ -141,8 +141,9 @@ pub fn query(shape: Shape) -> Option<&'static str> {
         Shape::Q3 => Some(Q3),
         Shape::Q4 => Some(Q4),
         Shape::Q6 => Some(Q6),
-        Shape::Q7 => Some(Q7),
-        // Q5 (`_entities`) needs a federation plugin.
+        Shape::Q7First | Shape::Q7 => Some(Q7),
+        // Q5 (`_entities`) needs a federation plugin; Q8 is the registry's
+        // and the floor's only.
         _ => None,
     }
 }
