@@ -3,8 +3,12 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use ipnet::IpNet;
+
+use crate::execution::trusted_documents::TrustedDocuments;
 
 /// Where the server listens unless told otherwise.
 pub const DEFAULT_BIND: &str = "127.0.0.1:8000";
@@ -18,14 +22,18 @@ pub const MAX_PAGE_SIZE: usize = 100;
 pub const DEFAULT_PAGE_SIZE: usize = 20;
 /// Deepest query accepted.
 pub const DEFAULT_MAX_DEPTH: usize = 16;
-/// Most complex query accepted; connections count `first` times their selection.
+/// Most complex query accepted, by Apollo's demand-control estimate of the
+/// published directives (`sdl.rs`): a row read costs 1, a page its size
+/// times its rows. The benchmark's largest shape (10 committees, 20 groups
+/// each, 20 standards each with its committee and liaisons) is 48,421; three
+/// nested pages of 100 (a million rows) are 1,030,301. A gateway's
+/// `demand_control` limit can be set to the same number.
 pub const DEFAULT_MAX_COMPLEXITY: usize = 300_000;
 /// The complexity all requests being executed may add up to: answers are
-/// built in memory, about 1 KB per unit (a page of 4,000 standards with
-/// their committees costs 32,871 and holds about 35 MB while it is built),
-/// so this bounds the memory of a burst of large queries near 100 MB; three
-/// such pages at once keep two cores busy.
-pub const DEFAULT_MAX_COMPLEXITY_IN_FLIGHT: usize = 100_000;
+/// built in memory, about 0.7 KB per unit (the shape above holds about 35 MB
+/// while it is built), so this bounds the memory of a burst of large
+/// queries near 100 MB; three such pages at once keep two cores busy.
+pub const DEFAULT_MAX_COMPLEXITY_IN_FLIGHT: usize = 150_000;
 /// Most operations in one batched request.
 pub const DEFAULT_MAX_BATCH: usize = 16;
 /// Connections in the database pool on PostgreSQL.
@@ -63,8 +71,9 @@ pub const DEFAULT_SQLITE_MMAP_MIB: u32 = 0;
 pub const DEFAULT_APQ_CACHE_SIZE: usize = 1000;
 /// Memory for answers kept across requests (the response cache), in MiB.
 pub const DEFAULT_RESPONSE_CACHE_MIB: usize = 32;
-/// The longest `max-age`, in seconds, a successful GET answer may be cached for:
-/// the public types hint 300 s, so this can only shorten it; 0 sends no `Cache-Control`.
+/// The longest `max-age`, in seconds, a successful answer may be cached for:
+/// the public types hint 300 s, so this can only shorten it; 0 makes every
+/// answer `no-cache`.
 pub const DEFAULT_CACHE_MAX_AGE_SECS: i32 = 300;
 /// How long `/readyz` waits for the database's `SELECT 1`, in milliseconds.
 pub const DEFAULT_READYZ_TIMEOUT_MS: u64 = 1_000;
@@ -103,6 +112,16 @@ pub enum Command {
     },
     /// Print the schema's SDL.
     ExportSchema,
+    /// Write a trusted-documents manifest (Apollo's persisted query manifest) from the
+    /// operations in the `.graphql` files of a folder, each with a stable id: the
+    /// SHA-256 of its body printed in one canonical form.
+    Manifest {
+        /// A folder of `.graphql` files (searched recursively), as a front end ships them.
+        dir: PathBuf,
+        /// Where to write it; standard output when not given.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Clone, Args)]
@@ -208,7 +227,7 @@ pub struct SchemaConfig {
     /// import invalidates them, in every server); 0 turns the cache off.
     #[arg(long, env = "REGISTRY_RESPONSE_CACHE_MIB", default_value_t = DEFAULT_RESPONSE_CACHE_MIB, global = true)]
     pub response_cache_mib: usize,
-    /// Longest `Cache-Control: max-age` of successful GET answers, in seconds; 0 sends none.
+    /// Longest `Cache-Control: max-age` of successful answers, in seconds; 0 makes them `no-cache`.
     #[arg(long, env = "REGISTRY_CACHE_MAX_AGE", default_value_t = DEFAULT_CACHE_MAX_AGE_SECS,
           value_parser = clap::value_parser!(i32).range(0..), global = true)]
     pub cache_max_age: i32,
@@ -225,6 +244,43 @@ pub struct SchemaConfig {
     /// time of a big answer (BENCHMARKS.md).
     #[arg(long, env = "REGISTRY_RESOLVER_SPANS", default_value_t = false, action = clap::ArgAction::Set, global = true)]
     pub resolver_spans: bool,
+    /// Serve the GraphiQL playground at `/`; `false` for a locked-down public deployment.
+    #[arg(long, env = "REGISTRY_PLAYGROUND", default_value_t = true, action = clap::ArgAction::Set, global = true)]
+    pub playground: bool,
+    /// Trusted documents: an Apollo persisted query manifest (`standards-registry
+    /// manifest DIR` writes one). Operations may then be sent by id alone (GraphQL over
+    /// HTTP's `documentId`, or `extensions.persistedQuery`), and others are logged or
+    /// refused (`--trusted-documents-mode`).
+    #[arg(long, env = "REGISTRY_TRUSTED_DOCUMENTS", value_parser = load_manifest, global = true)]
+    pub trusted_documents: Option<Arc<TrustedDocuments>>,
+    /// What happens to an operation that is not in the trusted documents: `log` runs
+    /// it and logs it, `reject` refuses it with PERSISTED_QUERY_NOT_IN_LIST (HTTP 400),
+    /// except from a trusted proxy (a gateway sends operations of its own making) and
+    /// from the playground while it is enabled.
+    #[arg(long, env = "REGISTRY_TRUSTED_DOCUMENTS_MODE", value_enum, default_value_t = TrustedMode::Log, global = true)]
+    pub trusted_documents_mode: TrustedMode,
+    /// A gateway in front of this server (an address or a CIDR range; repeatable):
+    /// its `apollographql-client-name` names the client for the per-client limits,
+    /// and its operations are not held to the trusted documents.
+    #[arg(long = "trusted-proxy", env = "REGISTRY_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_network, global = true)]
+    pub trusted_proxies: Vec<IpNet>,
+    /// Requests one client may send per second (a burst of as many); 0 for no limit.
+    #[arg(
+        long,
+        env = "REGISTRY_CLIENT_REQUESTS_PER_SECOND",
+        default_value_t = 0,
+        global = true
+    )]
+    pub client_requests_per_second: u32,
+    /// Complexity one client's operations may add up to per second (a burst of as
+    /// much); 0 for no limit.
+    #[arg(
+        long,
+        env = "REGISTRY_CLIENT_COMPLEXITY_PER_SECOND",
+        default_value_t = 0,
+        global = true
+    )]
+    pub client_complexity_per_second: u32,
 }
 
 impl Default for SchemaConfig {
@@ -246,6 +302,12 @@ impl Default for SchemaConfig {
             cors_origins: Vec::new(),
             readyz_timeout_ms: DEFAULT_READYZ_TIMEOUT_MS,
             resolver_spans: false,
+            playground: true,
+            trusted_documents: None,
+            trusted_documents_mode: TrustedMode::Log,
+            trusted_proxies: Vec::new(),
+            client_requests_per_second: 0,
+            client_complexity_per_second: 0,
         }
     }
 }
@@ -281,6 +343,31 @@ fn parse_origin(text: &str) -> Result<String, String> {
         ));
     }
     Ok(origin.to_owned())
+}
+
+/// What happens to an operation that is not in the trusted documents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum TrustedMode {
+    /// Run it, and log it (a warning naming the operation).
+    #[default]
+    Log,
+    /// Refuse it with PERSISTED_QUERY_NOT_IN_LIST (HTTP 400).
+    Reject,
+}
+
+/// `--trusted-documents`: the manifest, read and checked when the flag is parsed.
+fn load_manifest(path: &str) -> Result<Arc<TrustedDocuments>, String> {
+    TrustedDocuments::load(std::path::Path::new(path))
+        .map(Arc::new)
+        .map_err(|err| err.to_string())
+}
+
+/// `--trusted-proxy`: `10.0.0.0/8`, `::1/128`, or a single address.
+fn parse_network(text: &str) -> Result<IpNet, String> {
+    let text = text.trim();
+    text.parse::<IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(IpNet::from))
+        .map_err(|_| format!("`{text}` is neither an IP address nor a CIDR range"))
 }
 
 /// How log lines are written.

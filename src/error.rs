@@ -26,6 +26,11 @@ pub mod code {
     pub const PERSISTED_QUERY_NOT_FOUND: &str = "PERSISTED_QUERY_NOT_FOUND";
     /// Automatic persisted queries are turned off here.
     pub const PERSISTED_QUERY_NOT_SUPPORTED: &str = "PERSISTED_QUERY_NOT_SUPPORTED";
+    /// An operation that is not in the trusted documents, or an id none of
+    /// them has (HTTP 400).
+    pub const PERSISTED_QUERY_NOT_IN_LIST: &str = "PERSISTED_QUERY_NOT_IN_LIST";
+    /// Over a per-client limit (HTTP 429 with `Retry-After`).
+    pub const RATE_LIMITED: &str = "RATE_LIMITED";
 }
 
 #[derive(Debug, Clone)]

@@ -13,8 +13,11 @@ pub mod http;
 pub mod metrics;
 pub mod playground;
 pub mod schema;
+pub mod sdl;
 pub mod telemetry;
 
 pub use config::{SchemaConfig, ServeConfig};
 pub use http::app;
-pub use schema::{RegistrySchema, build_schema, build_schema_with_admission, export_sdl};
+pub use schema::{
+    RegistrySchema, build_schema, build_schema_with, build_schema_with_admission, export_sdl,
+};

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use standards_registry::config::{Cli, Command};
+use standards_registry::execution::trusted_documents::manifest_from_folder;
 use standards_registry::{build_schema, dataset, db, export_sdl, http, telemetry};
 
 // The executor allocates and frees many small values per resolved field;
@@ -15,6 +16,19 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // A listening socket handed over by whoever started us (systemd's socket
+    // activation, or a test that bound the port itself): `LISTEN_FDS=1`, the
+    // socket as file descriptor 3. Taken before the runtime's threads start,
+    // as it clears those variables.
+    let inherited = match listenfd::ListenFd::from_env().take_tcp_listener(0) {
+        Ok(listener) => listener,
+        Err(err) => {
+            eprintln!(
+                "standards-registry: LISTEN_FDS is set, but descriptor 3 is no TCP listener: {err}"
+            );
+            return ExitCode::FAILURE;
+        }
+    };
     // Before the runtime starts: the OTLP exporter's HTTP client is a
     // blocking one, which may not be built inside it.
     let _telemetry = match telemetry::init(&cli.telemetry) {
@@ -34,7 +48,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let result = runtime.block_on(run(cli));
+    let result = runtime.block_on(run(cli, inherited));
     // The runtime stops before the telemetry flushes its last spans.
     drop(runtime);
     match result {
@@ -46,11 +60,26 @@ fn main() -> ExitCode {
     }
 }
 
-async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
+async fn run(
+    cli: Cli,
+    inherited: Option<std::net::TcpListener>,
+) -> Result<(), Box<dyn std::error::Error>> {
     let command = cli.command.unwrap_or(Command::Serve);
-    if let Command::ExportSchema = command {
-        print!("{}", export_sdl());
-        return Ok(());
+    match &command {
+        Command::ExportSchema => {
+            print!("{}", export_sdl());
+            return Ok(());
+        }
+        Command::Manifest { dir, out } => {
+            let manifest = manifest_from_folder(dir)?;
+            let text = format!("{}\n", serde_json::to_string_pretty(&manifest)?);
+            match out {
+                Some(path) => std::fs::write(path, text)?,
+                None => print!("{text}"),
+            }
+            return Ok(());
+        }
+        _ => {}
     }
     let db = db::connect_with_retry(&cli.database).await?;
     db::migrate(&db).await?;
@@ -71,11 +100,16 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             }
             let schema = build_schema(db.clone(), &config.schema);
             let app = http::app(schema, db, &config.schema);
-            let listener = tokio::net::TcpListener::bind(config.bind).await?;
+            let listener = match inherited {
+                Some(listener) => {
+                    listener.set_nonblocking(true)?;
+                    tokio::net::TcpListener::from_std(listener)?
+                }
+                None => tokio::net::TcpListener::bind(config.bind).await?,
+            };
+            let address = listener.local_addr()?;
             tracing::info!(
-                "serving GraphQL on http://{}/graphql, playground on http://{}/",
-                config.bind,
-                config.bind
+                "serving GraphQL on http://{address}/graphql, playground on http://{address}/"
             );
             http::serve(
                 listener,
@@ -84,7 +118,9 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             )
             .await?;
         }
-        Command::ExportSchema => unreachable!("handled before connecting"),
+        Command::ExportSchema | Command::Manifest { .. } => {
+            unreachable!("handled before connecting")
+        }
     }
     Ok(())
 }

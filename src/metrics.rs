@@ -90,6 +90,7 @@ struct Inner {
     handle: PrometheusHandle,
     operations: LabelSet,
     codes: LabelSet,
+    clients: LabelSet,
     operations_seen: AtomicU64,
 }
 
@@ -121,6 +122,7 @@ impl Metrics {
                 handle,
                 operations: LabelSet::new(MAX_METRIC_LABELS),
                 codes: LabelSet::new(MAX_METRIC_LABELS),
+                clients: LabelSet::new(MAX_METRIC_LABELS),
                 operations_seen: AtomicU64::new(0),
             }),
         };
@@ -137,6 +139,10 @@ impl Metrics {
             describe_counter!(
                 "graphql_errors_total",
                 "GraphQL errors in answers, by extensions.code"
+            );
+            describe_counter!(
+                "graphql_client_requests_total",
+                "Requests to /graphql by client (the first 100 clients by name, then `other`) and outcome: ok, or the limit that refused it"
             );
             describe_counter!(
                 "http_requests_total",
@@ -206,6 +212,28 @@ impl Metrics {
         {
             self.inner.handle.run_upkeep();
         }
+    }
+
+    /// Counts one request of `client` that the per-client limits let through.
+    pub fn record_client(&self, client: &str) {
+        let client = self.inner.clients.label(client);
+        self.with(|| {
+            counter!("graphql_client_requests_total", "client" => client, "outcome" => "ok")
+                .increment(1);
+        });
+    }
+
+    /// Counts one request of `client` refused by `limit`.
+    pub fn record_limited(&self, client: &str, limit: crate::execution::client_limits::Limit) {
+        let client = self.inner.clients.label(client);
+        let outcome = match limit {
+            crate::execution::client_limits::Limit::Requests => "rate_limited_requests",
+            crate::execution::client_limits::Limit::Complexity => "rate_limited_complexity",
+        };
+        self.with(|| {
+            counter!("graphql_client_requests_total", "client" => client, "outcome" => outcome)
+                .increment(1);
+        });
     }
 
     /// Counts one HTTP request.

@@ -9,6 +9,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::config::SchemaConfig;
 use crate::execution::admission::Admission;
+use crate::execution::client_limits::LimitClock;
 use crate::graphql::committee::CommitteeQuery;
 use crate::graphql::expert::ExpertQuery;
 use crate::graphql::liaison::LiaisonQuery;
@@ -34,12 +35,14 @@ pub struct Query(
 /// async-graphql's schema of the registry's types.
 pub type Schema = async_graphql::Schema<Query, EmptyMutation, EmptySubscription>;
 
-/// The schema's types, limits and federation, without a database.
+/// The schema's types, depth limit and federation, without a database.
+/// async-graphql sets no complexity limit: the executor computes complexity
+/// by the published demand-control model (`execution/cost.rs`) and enforces
+/// `max_complexity` itself, so there is one model, not two.
 fn builder(config: &SchemaConfig) -> SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
     Schema::build(Query::default(), EmptyMutation, EmptySubscription)
         .enable_federation()
         .limit_depth(config.max_depth)
-        .limit_complexity(config.max_complexity)
 }
 
 /// The registry's GraphQL service over `db` (see `execution/mod.rs` for
@@ -56,6 +59,17 @@ pub fn build_schema_with_admission(
     config: &SchemaConfig,
     admission: Admission,
 ) -> RegistrySchema {
+    build_schema_with(db, config, admission, LimitClock::system())
+}
+
+/// `build_schema_with_admission`, its per-client limits on `clock` (a test's
+/// manual clock proves a limit without waiting).
+pub fn build_schema_with(
+    db: DatabaseConnection,
+    config: &SchemaConfig,
+    admission: Admission,
+    clock: LimitClock,
+) -> RegistrySchema {
     let mut schema = builder(config);
     // Opt-in: a span for every field, which puts async-graphql on its slow
     // path for every field (see `execution/mod.rs`).
@@ -63,12 +77,15 @@ pub fn build_schema_with_admission(
         schema = schema.extension(Tracing);
     }
     let schema = schema.data(config.clone()).finish();
-    RegistrySchema::new(schema, db, config, admission)
+    RegistrySchema::new(schema, db, config, admission, clock)
 }
 
-/// The SDL a federation gateway composes: what `schema.graphql` holds.
+/// The SDL a federation gateway composes: what `schema.graphql` holds and
+/// `_service { sdl }` answers (see `sdl.rs`).
 pub fn export_sdl() -> String {
-    builder(&SchemaConfig::default())
-        .finish()
-        .sdl_with_options(SDLExportOptions::new().federation().compose_directive())
+    crate::sdl::publish(
+        &builder(&SchemaConfig::default())
+            .finish()
+            .sdl_with_options(SDLExportOptions::new().federation().compose_directive()),
+    )
 }

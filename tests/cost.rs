@@ -1,151 +1,159 @@
-//! The executor computes each operation's depth and complexity itself (no
-//! schema extension can see async-graphql's); these must be the numbers
-//! async-graphql's own validation computes, which enforces the same limits.
-//! Checked here on a corpus of documents: connections with literal and
-//! variable page sizes (and their defaults), unions, inline and named
-//! fragments, federation's `_entities`, introspection, several operations.
+//! The complexity the server reports and enforces is Apollo's static
+//! demand-control estimate from the directives `schema.graphql` publishes
+//! (object 1, scalar 0, a list times its `@listSize`; `@cost` where a field
+//! says it). Each benchmark shape (/work/peerdata/SHAPES.md, Q1 to Q7) and
+//! each example of the README is run through the real router, and the
+//! `extensions.cost.complexity` it answers is compared with the estimate
+//! worked out by hand from the directives (`tests/documents/costs.json`
+//! says how each is made up).
+//! (`tests/federation/cost.mjs` computes the same estimates again, in
+//! JavaScript, from the supergraph Apollo's composition makes.)
 
-use std::sync::{Arc, Mutex};
+mod common;
+use common::*;
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextValidation};
-use async_graphql::{
-    EmptyMutation, EmptySubscription, Schema, ServerError, ValidationResult, Variables,
-};
-use serde_json::json;
+use async_graphql::Variables;
+use serde_json::{Value, json};
+use standards_registry::config::{DEFAULT_MAX_COMPLEXITY, DEFAULT_MAX_COMPLEXITY_IN_FLIGHT};
 use standards_registry::execution::cost::{Cost, TypeIndex};
-use standards_registry::schema::Query;
+use standards_registry::export_sdl;
 
-/// Records the validation result async-graphql computes, and stops there.
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Option<ValidationResult>>>);
-
-impl ExtensionFactory for Capture {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(self.clone())
-    }
+/// A document, its variables, its estimate and how it is made up: the
+/// benchmark shapes and the README's examples, in
+/// `tests/documents/costs.json`, which `tests/federation/cost.mjs` reads too.
+#[derive(serde::Deserialize)]
+struct Case {
+    name: String,
+    query: String,
+    variables: Value,
+    complexity: usize,
+    why: String,
 }
 
-#[async_graphql::async_trait::async_trait]
-impl Extension for Capture {
-    async fn validation(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> Result<ValidationResult, Vec<ServerError>> {
-        let result = next.run(ctx).await?;
-        *self.0.lock().unwrap() = Some(result);
-        // Validation is all this test needs: nothing is executed.
-        Err(vec![ServerError::new("validated", None)])
-    }
+fn cases() -> Vec<Case> {
+    serde_json::from_str(include_str!("documents/costs.json")).expect("costs.json parses")
 }
 
-const DOCUMENTS: &[(&str, &str)] = &[
-    (
-        r#"{ standard(code: "GB/T 45993-2025") { code title committee { code name } workingGroup { code } } }"#,
-        "{}",
-    ),
-    (
-        "{ standards(first: 100) { nodes { code committee { code name } workingGroup { code name } } } }",
-        "{}",
-    ),
-    ("{ standards { totalCount nodes { code } } }", "{}"),
-    (
-        "query Q3($after: String) { committees(first: 10, after: $after) { pageInfo { hasNextPage endCursor } nodes { code name workingGroups(first: 20) { nodes { code name standards(first: 20) { nodes { code title committee { code liaisons { kind counterpart } } } } } } } } }",
-        r#"{"after": null}"#,
-    ),
-    (
-        "query($n: Int) { standards(first: $n) { nodes { code } } }",
-        r#"{"n": 7}"#,
-    ),
-    (
-        "query($n: Int = 3) { standards(first: $n) { nodes { code } } }",
-        "{}",
-    ),
-    (
-        "query($n: Int = 3) { standards(first: $n) { nodes { code } } }",
-        r#"{"n": null}"#,
-    ),
-    (
-        "query($n: Int) { standards(last: $n) { edges { cursor node { code } } } }",
-        r#"{"n": 5}"#,
-    ),
-    (
-        r#"{ search(text: "cloud", first: 20) { __typename ... on Committee { code name } ... on WorkingGroup { code name } ... on Standard { code title } ... on Expert { name organization } } }"#,
-        "{}",
-    ),
-    (
-        r#"{ search(text: "cloud") { ...S } } fragment S on Standard { code committee { standards(first: 5) { nodes { code } } } }"#,
-        "{}",
-    ),
-    (
-        r#"{ committee(code: "SC42") { ...C } } fragment C on Committee { code workingGroups(first: 3) { nodes { code standards { nodes { code } } } } }"#,
-        "{}",
-    ),
-    (
-        r#"{ committee(code: "SC42") { ... { code subcommittees { code } } ... on Committee { liaisons { kind } } } }"#,
-        "{}",
-    ),
-    (
-        "query($r: [_Any!]!) { _entities(representations: $r) { __typename ... on Standard { code title committee { code } } ... on Committee { workingGroups(first: 2) { nodes { code } } } } }",
-        r#"{"r": []}"#,
-    ),
-    ("{ __schema { types { name fields { name } } } }", "{}"),
-    (r#"{ __type(name: "Standard") { name } __typename }"#, "{}"),
-    (
-        "query A { committees { nodes { code } } } query B { experts(first: 3) { nodes { name positions { role } } } }",
-        "{}",
-    ),
-    (
-        r#"{ node(id: "x") { id ... on Committee { standards(first: 4, filter: { status: [PUBLISHED] }) { totalCount } } } }"#,
-        "{}",
-    ),
-];
-
-#[tokio::test]
-async fn cost_is_what_async_graphql_validation_computes() {
-    let capture = Capture::default();
-    let schema = Schema::build(Query::default(), EmptyMutation, EmptySubscription)
-        .enable_federation()
-        .extension(capture.clone())
-        .finish();
-    let index = TypeIndex::from_sdl(&schema.sdl());
-    for (query, variables) in DOCUMENTS {
-        let variables = Variables::from_json(serde_json::from_str(variables).unwrap());
-        let mut request = async_graphql::Request::new(*query).variables(variables.clone());
-        if query.starts_with("query A") {
-            request = request.operation_name("A");
-        }
-        *capture.0.lock().unwrap() = None;
-        let _ = schema.execute(request).await;
-        let theirs = capture.0.lock().unwrap().expect("validation ran");
-        let document = async_graphql::parser::parse_query(query).unwrap();
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_reports_the_static_estimate_of_its_directives() {
+    let test_db = TestDb::with_dataset(Backend::Sqlite).await;
+    let app = router(&test_db);
+    for case in cases() {
+        let body = json!({ "query": case.query, "variables": case.variables });
+        let answer = send(&app, post(body.to_string())).await;
+        let response = answer.json();
+        assert!(
+            response.get("errors").is_none(),
+            "{}: {response:#}",
+            case.name
+        );
         assert_eq!(
-            index.cost(&document, &variables),
-            Cost {
-                depth: theirs.depth,
-                complexity: theirs.complexity
-            },
-            "{query}"
+            response["extensions"]["cost"]["complexity"], case.complexity,
+            "{}: {}",
+            case.name, case.why
         );
     }
-    // And the figures themselves, for two documents a reader can check by hand.
-    let q1 = async_graphql::parser::parse_query(DOCUMENTS[0].0).unwrap();
+}
+
+/// The index of the published SDL, as the server builds it.
+fn index() -> TypeIndex {
+    TypeIndex::from_sdl(&export_sdl())
+}
+
+fn cost(query: &str, variables: Value) -> Cost {
+    let document = async_graphql::parser::parse_query(query).unwrap();
+    index().cost(&document, &Variables::from_json(variables))
+}
+
+#[test]
+fn page_sizes_count_as_the_server_serves_them() {
+    let page = |arguments: &str, variables: Value| {
+        let query = format!(
+            "query($n: Int, $m: Int = 7) {{ standards({arguments}) {{ nodes {{ code }} }} }}"
+        );
+        cost(&query, variables).complexity
+    };
+    // 1 + the page: `first`, `last`, the larger of both, 20 without either.
+    assert_eq!(page("first: 3", json!({})), 4);
+    assert_eq!(page("last: 4", json!({})), 5);
+    assert_eq!(page("first: 3, last: 9", json!({})), 10);
+    assert_eq!(page("after: \"x\"", json!({})), 21);
+    // Variables: the request's value, else the default; null is no size.
+    assert_eq!(page("first: $n", json!({ "n": 6 })), 7);
+    assert_eq!(page("first: $m", json!({})), 8);
+    assert_eq!(page("first: $n", json!({ "n": null })), 21);
+    // Outside what the server serves (refused when it runs): its bounds.
+    assert_eq!(page("first: 100000", json!({})), 101);
+    assert_eq!(page("first: -5", json!({})), 1);
+}
+
+#[test]
+fn fragments_directives_and_arguments_count_as_apollo_counts_them() {
+    // A fragment counts against its type condition, sized by the field it is
+    // spread in: 1 + 3 × (1 + committee 1).
     assert_eq!(
-        index.cost(&q1, &Variables::default()),
-        // standard 1 + code 1 + title 1 + committee (1 + 2) + workingGroup (1 + 1)
+        cost(
+            "{ standards(first: 3) { ...N } } fragment N on StandardConnection { nodes { committee { code } } }",
+            json!({})
+        )
+        .complexity,
+        7
+    );
+    // A literal @skip or @include is seen; one on a variable is counted.
+    assert_eq!(
+        cost(
+            "query($s: Boolean!) { a: standard(code: \"x\") @skip(if: true) { code } b: standard(code: \"x\") @include(if: false) { code } c: standard(code: \"x\") @skip(if: $s) { code } }",
+            json!({ "s": true })
+        )
+        .complexity,
+        1
+    );
+    // Input objects cost 1 each, from literals and from variables; a list of
+    // them each item.
+    assert_eq!(
+        cost(
+            "query($f: StandardFilter, $o: [StandardOrder!]) { standards(first: 0, filter: $f, orderBy: $o) { totalCount } }",
+            json!({ "f": { "status": ["PUBLISHED"] }, "o": [{ "field": "CODE", "direction": "ASC" }, { "field": "YEAR", "direction": "DESC" }] })
+        )
+        .complexity,
+        1 + 1 + 1 + 2
+    );
+    // Two operations count together; depth is the deepest.
+    assert_eq!(
+        cost(
+            "query A { committees(first: 2) { nodes { code } } } query B { standard(code: \"x\") { committee { parent { code } } } }",
+            json!({})
+        ),
         Cost {
-            depth: 3,
-            complexity: 8
+            depth: 4,
+            complexity: 3 + 3
         }
     );
-    let paged = async_graphql::parser::parse_query(DOCUMENTS[4].0).unwrap();
-    let variables = Variables::from_json(json!({ "n": 7 }));
-    // 7 nodes of 1 field each, plus `nodes` and the connection: 7 * 2 + 1.
+}
+
+#[test]
+fn introspection_and_federation_fields_are_counted() {
+    // `_service` is an object; `_entities` one item per representation.
+    assert_eq!(cost("{ _service { sdl } }", json!({})).complexity, 1);
     assert_eq!(
-        index.cost(&paged, &variables),
-        Cost {
-            depth: 3,
-            complexity: 15
-        }
+        cost(
+            "query($r: [_Any!]!) { _entities(representations: $r) { ... on Standard { committee { code } } } }",
+            json!({ "r": [{ "__typename": "Standard", "code": "a" }, { "__typename": "Standard", "code": "b" }] })
+        )
+        .complexity,
+        2 * (1 + 1)
     );
+    // Introspection is sized by the schema itself, so a query nesting
+    // `fields { type { fields ... } }` is counted, not free.
+    let shallow = cost("{ __schema { types { name } } }", json!({})).complexity;
+    let nested = cost(
+        "{ __schema { types { fields { type { fields { type { fields { type { fields { name } } } } } } } } } }",
+        json!({})
+    )
+    .complexity;
+    assert!(shallow > 40 && shallow < 200, "{shallow}");
+    assert!(nested > DEFAULT_MAX_COMPLEXITY, "{nested}");
+    // The query GraphiQL and graphql-js tools send fits the default limits.
+    let full = cost(include_str!("documents/introspection.graphql"), json!({})).complexity;
+    assert!(full < DEFAULT_MAX_COMPLEXITY_IN_FLIGHT, "{full}");
 }

@@ -60,7 +60,7 @@ on_every_backend! {
             json!({
                 "data": standard_data(),
                 // One lookup by code is one statement; the query is two levels deep.
-                "extensions": { "cost": { "sqlStatements": 1, "depth": 2, "complexity": 5 } }
+                "extensions": { "cost": { "sqlStatements": 1, "depth": 2, "complexity": 1 } }
             })
         );
     }
@@ -389,4 +389,95 @@ async fn the_graphql_response_media_type_is_served_when_asked_for() {
         answer.json()["errors"][0]["extensions"]["code"],
         "BAD_USER_INPUT"
     );
+}
+
+/// Sends `head` and then `body` over a plain blocking socket, every byte of
+/// it before reading anything, as Python's urllib does; returns whether the
+/// whole body could be written and what came back.
+fn send_all_then_read(
+    address: std::net::SocketAddr,
+    head: String,
+    body: Vec<u8>,
+) -> (bool, String) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    // A hang guard only: the server answers within milliseconds.
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(60)))
+        .unwrap();
+    stream
+        .set_write_timeout(Some(std::time::Duration::from_secs(60)))
+        .unwrap();
+    stream.write_all(head.as_bytes()).unwrap();
+    let mut written = true;
+    for chunk in body.chunks(64 * 1024) {
+        if stream.write_all(chunk).is_err() {
+            written = false;
+            break;
+        }
+    }
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    (written, String::from_utf8_lossy(&answer).into_owned())
+}
+
+// A client that sends 10 MB before it reads (urllib, tried as a new user
+// would) gets its 413, not a broken pipe: the server answers at once and
+// reads and drops the rest before it closes (a lingering close).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_still_sending_ten_megabytes_reads_its_413() {
+    let (_db, app) = sqlite_app().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+    let padding = " ".repeat(10 * 1024 * 1024);
+    let body = json!({ "query": format!("{padding}{{ __typename }}") })
+        .to_string()
+        .into_bytes();
+    let declared = format!(
+        "POST /graphql HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    let mut chunked_body = Vec::new();
+    for chunk in body.chunks(256 * 1024) {
+        chunked_body.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+        chunked_body.extend_from_slice(chunk);
+        chunked_body.extend_from_slice(b"\r\n");
+    }
+    chunked_body.extend_from_slice(b"0\r\n\r\n");
+    let chunked = format!(
+        "POST /graphql HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+    );
+    // A wrong media type is refused before the body is read, too.
+    let form = format!(
+        "POST /graphql HTTP/1.1\r\nHost: {address}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    for (head, body, status) in [
+        (declared, body.clone(), "413 Payload Too Large"),
+        (chunked, chunked_body, "413 Payload Too Large"),
+        (form, body.clone(), "415 Unsupported Media Type"),
+    ] {
+        let (written, answer) =
+            tokio::task::spawn_blocking(move || send_all_then_read(address, head, body))
+                .await
+                .unwrap();
+        assert!(
+            written,
+            "the server closed before the body was sent: {answer}"
+        );
+        assert!(
+            answer.starts_with(&format!("HTTP/1.1 {status}\r\n")),
+            "{answer}"
+        );
+        let (_, json_body) = answer.split_once("\r\n\r\n").expect("a head and a body");
+        let code = if status.starts_with("413") {
+            "PAYLOAD_TOO_LARGE"
+        } else {
+            "BAD_REQUEST"
+        };
+        let json: Value = serde_json::from_str(json_body).expect("a JSON body");
+        assert_eq!(json["errors"][0]["extensions"]["code"], code, "{json}");
+    }
+    server.abort();
 }

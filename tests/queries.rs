@@ -128,8 +128,32 @@ on_every_backend! {
         let filter = r#"filter: { committee: "SC42", kind: [NATIONAL] }"#;
         let all = data(&schema, &format!("{{ standards({filter}, first: 100) {{ totalCount nodes {{ code }} }} }}")).await;
         let all_codes = codes(&all["standards"]);
+        // By code, as bytes compare (digits, capitals, then small letters).
+        let expected: &[&str] = &[
+            "2023004239",
+            "20230715-T-469",
+            "20230716-T-469",
+            "20231740-T-469",
+            "20231745-T-469",
+            "20231747-T-469",
+            "2025001837",
+            "GB/T 42018-2022",
+            "GB/T 42131-2022",
+            "GB/T 45087-2025",
+            "GB/T 45225-2025",
+            "GB/T 45280-2025",
+            "GB/T 45401.1-2025",
+            "GB/T 45401.2-2025",
+            "GB/T 45628-2025",
+            "GB/T 45923.2-2025",
+            "artificial-intelligence-intelligent-grading-of-embodied-intelligence",
+            "artificial-intelligence-specifications-for-embodied-intelligence-data-quality",
+            "artificial-intelligence-technical-requirements-for-embodied-intelligence-data-generation-platform",
+            "artificial-intelligence-technical-requirements-for-embodied-large-model-system",
+            "artificial-intelligence-technical-specification-for-embodied-intelligence-system",
+        ];
+        assert_eq!(all_codes, expected);
         assert_eq!(all["standards"]["totalCount"], json!(all_codes.len()));
-        assert!(all_codes.len() > 6, "SC42 has many national standards: {all_codes:?}");
 
         let mut forward = Vec::new();
         let mut after = String::new();
@@ -201,7 +225,112 @@ on_every_backend! {
             }
             assert_eq!(forward.len(), length, "{order}");
             assert_eq!(forward, backward, "{order}");
+            // And the order itself, against the list written out here.
+            let first: &[&str] = match order {
+                "[]" => &[
+                    "14th-five-year-plan-for-developing-software-and-information-technology-service-industry",
+                    "20193195-T-269",
+                    "2023004239",
+                    "20230715-T-469",
+                    "20230716-T-469",
+                    "20231740-T-469",
+                    "20231745-T-469",
+                    "20231747-T-469",
+                    "2024-1400T-SJ",
+                ],
+                "[{ field: YEAR, direction: DESC }, { field: CODE, direction: ASC }]" => &[
+                    "GB/T 45087-2025",
+                    "GB/T 45225-2025",
+                    "GB/T 45280-2025",
+                    "GB/T 45399-2025",
+                    "GB/T 45400-2025",
+                    "GB/T 45401.1-2025",
+                    "GB/T 45401.2-2025",
+                    "GB/T 45628-2025",
+                    "GB/T 45923.2-2025",
+                ],
+                "[{ field: STATUS, direction: ASC }, { field: TITLE, direction: DESC }]" => &[
+                    "technical-requirements-ieee-2807-series",
+                    "GB/T 25000",
+                    "GB/T 42560-2023",
+                    "special-action-plan-for-green-and-low-carbon-development-of-data-centers",
+                    "GB/T 36964-2018",
+                    "T/CESA 1159-2021",
+                    "GB/T 42562-2023",
+                    "research-report-on-the-development-of-quantum-information-technology-standardization",
+                    "quantum-technology-standardization-roadmap",
+                ],
+                "[{ field: YEAR, direction: ASC }]" => &[
+                    "GB/T 36964-2018",
+                    "guiding-opinions-on-strengthening-the-construction-of-green-data-center",
+                    "T/CESA 1159-2021",
+                    "T/CESA 1169-2021",
+                    "guideline-for-constructing-standards-system-of-industrial-software",
+                    "GB/T 42131-2022",
+                    "knowledge-graph-architecture-ieee-2807-series",
+                    "GB/T 42018-2022",
+                    "T/CESA 1228.1-2022",
+                ],
+                _ => &[],
+            };
+            if !first.is_empty() {
+                assert_eq!(&forward[..9], first, "{order}");
+            }
         }
+        // The filtered list whole: years descending, ties in the order of the rows' ids.
+        let mut years = Vec::new();
+        let mut after = String::new();
+        loop {
+            let page = data(&schema, &format!(
+                "{{ standards(orderBy: [{{ field: YEAR, direction: DESC }}], filter: {{ yearFrom: 1990 }}, first: 9 {after}) {{ nodes {{ code }} pageInfo {{ hasNextPage endCursor }} }} }}"
+            )).await;
+            years.extend(codes(&page["standards"]).into_iter().map(str::to_owned));
+            if page["standards"]["pageInfo"]["hasNextPage"] == json!(false) {
+                break;
+            }
+            after = format!(r#", after: "{}""#, page["standards"]["pageInfo"]["endCursor"].as_str().unwrap());
+        }
+        let expected: &[&str] = &[
+            "information-technology-standardization-work-report",
+            "cloud-computing-integrated-standardization-system-construction-guidelines-2025-edition",
+            "GB/T 45993-2025",
+            "GB/T 45400-2025",
+            "GB/T 45399-2025",
+            "GB/T 45628-2025",
+            "GB/T 45923.2-2025",
+            "GB/T 45225-2025",
+            "GB/T 45087-2025",
+            "GB/T 45280-2025",
+            "GB/T 45401.1-2025",
+            "GB/T 45401.2-2025",
+            "national-artificial-intelligence-industry-integrated-standardization-system-construction-guidelines-2024-edition",
+            "internet-of-things-standards-system-construction-guidelines-2024-edition",
+            "GB/T 43738-2024",
+            "special-action-plan-for-green-and-low-carbon-development-of-data-centers",
+            "GB/T 44989-2024",
+            "GB/T 32399-2024",
+            "GB/T 44158-2024",
+            "GB/T 44271-2024",
+            "GB/T 44229-2024",
+            "guidelines-for-construction-of-a-standard-system-for-internet-of-thing-2024-version",
+            "ISO/IEC 4879:2024",
+            "technical-requirements-ieee-2807-series",
+            "GB/T 42560-2023",
+            "GB/T 42562-2023",
+            "ISO/IEC 22123-3:2023",
+            "T/CESA 1303-2023",
+            "guideline-for-constructing-standards-system-of-industrial-software",
+            "GB/T 42131-2022",
+            "knowledge-graph-architecture-ieee-2807-series",
+            "GB/T 42018-2022",
+            "T/CESA 1228.1-2022",
+            "T/CESA 1228.2-2022",
+            "T/CESA 1159-2021",
+            "T/CESA 1169-2021",
+            "guiding-opinions-on-strengthening-the-construction-of-green-data-center",
+            "GB/T 36964-2018",
+        ];
+        assert_eq!(years, expected);
     }
 
     async fn a_keyset_page_stays_put_when_rows_are_added_before_it(backend: Backend) {
@@ -229,6 +358,16 @@ on_every_backend! {
             let next = data(&schema, &format!(r#"{{ standards({list} first: 3, after: "{cursor}") {{ nodes {{ code }} }} }}"#)).await;
             // By position the page would repeat the ninth row; by keyset it goes on from it.
             assert_eq!(next["standards"]["nodes"], json!(all["standards"]["nodes"].as_array().unwrap()[9..12]), "{list}");
+            // Written out (the row 0000-T-001 of 2099 added for the second
+            // list is already first in the third).
+            let expected = match list {
+                "" => ["20240601-T-469", "20242363-T-469", "2025-0260T-SJ"],
+                "orderBy: [{ field: YEAR, direction: DESC }, { field: CODE, direction: ASC }]," => ["GB/T 45993-2025", "cloud-computing-integrated-standardization-system-construction-guidelines-2025-edition", "information-technology-standardization-work-report"],
+                "filter: { yearFrom: 2000 }, orderBy: [{ field: YEAR, direction: DESC }]," => ["GB/T 45087-2025", "GB/T 45280-2025", "GB/T 45401.1-2025"],
+                "orderBy: [{ field: YEAR, direction: ASC }]," => ["T/CESA 1228.2-2022", "GB/T 42560-2023", "GB/T 42562-2023"],
+                _ => unreachable!(),
+            };
+            assert_eq!(codes(&next["standards"]), expected, "{list}");
         }
     }
 

@@ -52,11 +52,11 @@ async fn title_and_cost(app: &Router) -> (String, Value) {
 }
 
 fn computed() -> Value {
-    json!({ "sqlStatements": 1, "depth": 2, "complexity": 5 })
+    json!({ "sqlStatements": 1, "depth": 2, "complexity": 1 })
 }
 
 fn kept() -> Value {
-    json!({ "sqlStatements": 0, "depth": 2, "complexity": 5, "cached": true })
+    json!({ "sqlStatements": 0, "depth": 2, "complexity": 1, "cached": true })
 }
 
 const TITLE: &str = "Metaverse \u{2013} Reference architecture";
@@ -139,7 +139,7 @@ async fn a_kept_get_answer_has_the_headers_of_the_first() {
     let again = send(&app, get(&uri)).await;
     for answer in [&first, &again] {
         assert_eq!(answer.status, StatusCode::OK);
-        assert_eq!(answer.headers[header::CACHE_CONTROL], "max-age=300");
+        assert_eq!(answer.headers[header::CACHE_CONTROL], "public, max-age=300");
         assert_eq!(answer.headers[header::VARY], "accept");
         assert_eq!(answer.content_type(), "application/json");
         assert_eq!(answer.json()["data"], standard_data());

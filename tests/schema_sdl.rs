@@ -29,3 +29,59 @@ fn the_sdl_is_a_federation_v2_subgraph() {
         assert!(sdl.contains(expected), "the SDL lacks `{expected}`");
     }
 }
+
+#[test]
+fn the_sdl_links_federation_2_9_with_the_demand_control_directives() {
+    let sdl = export_sdl();
+    assert!(
+        sdl.contains(r#"url: "https://specs.apollo.dev/federation/v2.9","#),
+        "{sdl}"
+    );
+    assert!(
+        sdl.contains(r#""@requiresScopes", "@cost", "@listSize"]"#),
+        "{sdl}"
+    );
+}
+
+/// Every list and every connection carries `@listSize`, so no gateway falls
+/// back on a list size of its own for a field of ours; the lists of a
+/// connection are sized by the field that returns it.
+#[test]
+fn every_list_and_connection_has_a_list_size() {
+    use async_graphql::parser::parse_schema;
+    use async_graphql::parser::types::{BaseType, TypeKind, TypeSystemDefinition};
+    let document = parse_schema(export_sdl()).expect("the SDL parses");
+    let mut checked = 0;
+    for definition in document.definitions {
+        let TypeSystemDefinition::Type(definition) = definition else {
+            continue;
+        };
+        let owner = definition.node.name.node.to_string();
+        let TypeKind::Object(object) = definition.node.kind else {
+            continue;
+        };
+        for field in object.fields {
+            let field = field.node;
+            let name = field.name.node.as_str();
+            let list = matches!(field.ty.node.base, BaseType::List(_));
+            let connection = field.ty.node.to_string().contains("Connection");
+            let sized_by_parent =
+                owner.ends_with("Connection") && matches!(name, "edges" | "nodes");
+            if !(list || connection) || sized_by_parent {
+                continue;
+            }
+            let list_size = field
+                .directives
+                .iter()
+                .find(|d| d.node.name.node == "listSize")
+                .unwrap_or_else(|| panic!("{owner}.{name} has no @listSize"));
+            if connection {
+                let text = format!("{:?}", list_size.node.arguments);
+                assert!(text.contains("sizedFields"), "{owner}.{name}: {text}");
+                assert!(text.contains("slicingArguments"), "{owner}.{name}: {text}");
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 25, "fields checked");
+}

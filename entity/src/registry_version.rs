@@ -10,6 +10,8 @@ pub struct Model {
     pub id: i32,
     /// Imports committed so far.
     pub version: i64,
+    /// When the import in progress started (unix seconds); null when none runs.
+    pub import_started: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

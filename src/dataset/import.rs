@@ -44,6 +44,26 @@ pub async fn import(
     db: &DatabaseConnection,
     dataset: &Dataset,
 ) -> Result<ImportSummary, ImportError> {
+    // Seen by every server at once, so their cache hints shorten to zero
+    // while the data is about to change.
+    mark_import_started(db, Some(unix_now())).await?;
+    let result = write(db, dataset).await;
+    if result.is_err()
+        && let Err(err) = mark_import_started(db, None).await
+    {
+        tracing::warn!(error = %err, "the import failed and its marker could not be cleared");
+    }
+    let summary = result?;
+    // The rows are in; fresher statistics only speed reads up.
+    if let Err(err) = crate::db::settle(db).await {
+        tracing::warn!(error = %err, "imported, but the planner's statistics were not refreshed");
+    }
+    Ok(summary)
+}
+
+/// Every check and write of an import, the version bump and the marker's
+/// end in one transaction.
+async fn write(db: &DatabaseConnection, dataset: &Dataset) -> Result<ImportSummary, ImportError> {
     let txn = db.begin().await?;
     let mut import = Import {
         txn: &txn,
@@ -53,11 +73,30 @@ pub async fn import(
     let summary = import.run().await?;
     bump_version(&txn).await?;
     txn.commit().await?;
-    // The rows are in; fresher statistics only speed reads up.
-    if let Err(err) = crate::db::settle(db).await {
-        tracing::warn!(error = %err, "imported, but the planner's statistics were not refreshed");
-    }
     Ok(summary)
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs() as i64)
+}
+
+/// Sets (or clears, with `None`) when the running import started, in a
+/// transaction of its own, committed before the import writes anything.
+async fn mark_import_started(
+    db: &DatabaseConnection,
+    started: Option<i64>,
+) -> Result<(), ImportError> {
+    registry_version::Entity::update_many()
+        .col_expr(
+            registry_version::Column::ImportStarted,
+            sea_orm::sea_query::Expr::value(started),
+        )
+        .filter(registry_version::Column::Id.eq(1))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// Counts this import in the data version, in its own transaction: whoever
@@ -69,6 +108,10 @@ async fn bump_version(txn: &DatabaseTransaction) -> Result<(), ImportError> {
             registry_version::Column::Version,
             Expr::col(registry_version::Column::Version).add(1),
         )
+        .col_expr(
+            registry_version::Column::ImportStarted,
+            Expr::value(Option::<i64>::None),
+        )
         .filter(registry_version::Column::Id.eq(1))
         .exec(txn)
         .await?;
@@ -76,6 +119,7 @@ async fn bump_version(txn: &DatabaseTransaction) -> Result<(), ImportError> {
         registry_version::Entity::insert(registry_version::ActiveModel {
             id: Set(1),
             version: Set(1),
+            import_started: Set(None),
         })
         .exec(txn)
         .await?;

@@ -1,27 +1,46 @@
-//! What an operation costs before it runs: its depth and its complexity,
-//! computed from the parsed document and the schema's types, as
-//! async-graphql's validation computes them (so its own limits and these
-//! agree), without a schema extension, whose mere presence puts async-graphql
-//! on a slower path for every field it resolves.
+//! What an operation costs before it runs: its depth and its complexity.
 //!
-//! The rules, async-graphql's: every field but `__typename` costs 1 plus what
-//! its selection costs; a field with a `first` argument (a connection or a
-//! list of search hits) costs its page size times its selection, plus 1 (see
-//! `graphql::connection::complexity`), when it is selected on an object type;
-//! fragments are counted where they are spread, and every operation of the
-//! document is counted. Depth is the deepest nesting of such fields.
+//! The complexity is Apollo's static demand-control estimate, computed from
+//! the directives of the SDL this subgraph publishes (`sdl.rs` writes them
+//! from the cost model; `TypeIndex::from_sdl` reads them back), so a gateway
+//! that estimates an operation from the supergraph gets this same number.
+//! The rules, the published ones as Apollo Router implements them:
+//!
+//! - a field costs `count × (weight + its selection) + its arguments`;
+//! - `weight` is the field's `@cost(weight:)`, else 1 for an object,
+//!   interface or union and 0 for a scalar or enum;
+//! - `count` is 1 for a field that is not a list; for a list it is the size
+//!   its parent's `@listSize(sizedFields:)` gives it, else its own
+//!   `@listSize`: the largest of its slicing arguments given, else
+//!   `assumedSize`;
+//! - an argument costs its `@cost`, or 1 for each input object it holds
+//!   (with their fields), 0 for scalars and enums, a list the sum of its items;
+//! - `__typename` and fields skipped by a literal `@skip(if: true)` or
+//!   `@include(if: false)` cost 0; fragments count where they are spread,
+//!   against their type condition; every operation of a document is counted;
+//!   a query costs nothing of itself.
+//!
+//! Where the server knows more than a gateway's static estimate, it counts
+//! what it will run, and says so in the README ("In a supergraph"):
+//! a page size is clamped to what the server serves (0 to 100; a larger one
+//! is refused with `BAD_USER_INPUT` when the field runs), a variable without
+//! a value counts its default, `_entities` counts one item per representation
+//! (a gateway uses its configured list size, having no `@listSize` for it),
+//! and introspection lists count the schema's own sizes.
+//!
+//! Depth is the deepest nesting of fields.
 
 use std::collections::HashMap;
 
 use async_graphql::Variables;
 use async_graphql::parser::types::{
-    BaseType, ExecutableDocument, OperationType, Selection, SelectionSet, Type, TypeDefinition,
-    TypeKind, TypeSystemDefinition, VariableDefinition,
+    BaseType, ConstDirective, ExecutableDocument, Field, OperationType, Selection, SelectionSet,
+    Type, TypeKind, TypeSystemDefinition, VariableDefinition,
 };
 use async_graphql::parser::{Positioned, parse_schema};
 use async_graphql::{Name, Value};
 
-use crate::graphql::connection::complexity;
+use crate::config::MAX_PAGE_SIZE;
 
 /// Depth and complexity of a document.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -29,6 +48,26 @@ pub struct Cost {
     pub depth: usize,
     pub complexity: usize,
 }
+
+/// The size of a list that neither its own nor its parent's `@listSize`
+/// sizes (none in the published schema; a gateway uses its own setting).
+pub const DEFAULT_LIST_SIZE: usize = MAX_PAGE_SIZE;
+
+/// The most any one field counts for: far above any limit, and small enough
+/// that sums over siblings cannot overflow.
+const MAX_FIELD_COMPLEXITY: usize = u32::MAX as usize;
+
+/// The fields federation adds to a subgraph, which the published SDL leaves
+/// out: `_entities` sized by its representations, `_service` an object.
+const FEDERATION_SDL: &str = r#"
+scalar _Any
+union _Entity = Committee | WorkingGroup | Standard | Expert | Liaison
+type _Service { sdl: String }
+extend type Query {
+  _entities(representations: [_Any!]!): [_Entity]! @listSize(slicingArguments: ["representations"], requireOneSlicingArgument: false)
+  _service: _Service!
+}
+"#;
 
 /// The schema's types, as far as costing needs them.
 #[derive(Debug, Default)]
@@ -38,54 +77,121 @@ pub struct TypeIndex {
 
 #[derive(Debug, Default)]
 struct TypeInfo {
-    /// An object type: only there do fields count by their page size.
-    object: bool,
+    /// An object, interface or union: 1 unless `@cost` says otherwise.
+    composite: bool,
     fields: HashMap<String, FieldInfo>,
+    /// An input object's fields.
+    input_fields: HashMap<String, InputInfo>,
+    /// An input object (its values cost 1).
+    input: bool,
 }
 
 #[derive(Debug)]
 struct FieldInfo {
     /// The named type the field returns, lists and non-null unwrapped.
     ty: String,
-    /// Whether it pages with `first` (and `last`, when it has that argument).
-    paged: bool,
+    list: bool,
+    weight: Option<usize>,
+    list_size: Option<ListSize>,
+    arguments: HashMap<String, InputInfo>,
+}
+
+#[derive(Debug)]
+struct InputInfo {
+    ty: String,
+    weight: Option<usize>,
+}
+
+/// A field's `@listSize`.
+#[derive(Debug, Default)]
+struct ListSize {
+    assumed: Option<usize>,
+    slicing: Vec<String>,
+    sized: Vec<String>,
 }
 
 impl TypeIndex {
-    /// The types of a schema, read from its SDL.
+    /// The types of the published SDL `sdl`, with federation's own fields and
+    /// the introspection types (their lists sized by this schema's own counts).
     pub fn from_sdl(sdl: &str) -> Self {
-        let mut types = HashMap::new();
+        let mut index = Self::default();
+        index.read(sdl);
+        index.read(FEDERATION_SDL);
+        let introspection = introspection_sdl(&index);
+        index.read(&introspection);
+        index
+    }
+
+    fn read(&mut self, sdl: &str) {
         let Ok(document) = parse_schema(sdl) else {
-            return Self { types };
+            return;
         };
         for definition in document.definitions {
             let TypeSystemDefinition::Type(definition) = definition else {
                 continue;
             };
-            let TypeDefinition { name, kind, .. } = definition.node;
-            let (object, fields) = match kind {
-                TypeKind::Object(object) => (true, object.fields),
-                TypeKind::Interface(interface) => (false, interface.fields),
-                _ => (false, Vec::new()),
+            let definition = definition.node;
+            let entry = self
+                .types
+                .entry(definition.name.node.to_string())
+                .or_default();
+            let fields = match definition.kind {
+                TypeKind::Object(object) => {
+                    entry.composite = true;
+                    object.fields
+                }
+                TypeKind::Interface(interface) => {
+                    entry.composite = true;
+                    interface.fields
+                }
+                TypeKind::Union(_) => {
+                    entry.composite = true;
+                    Vec::new()
+                }
+                TypeKind::InputObject(input) => {
+                    entry.input = true;
+                    for field in input.fields {
+                        let field = field.node;
+                        entry.input_fields.insert(
+                            field.name.node.to_string(),
+                            InputInfo {
+                                ty: named(&field.ty.node).to_owned(),
+                                weight: weight(&field.directives),
+                            },
+                        );
+                    }
+                    Vec::new()
+                }
+                TypeKind::Scalar | TypeKind::Enum(_) => Vec::new(),
             };
-            let entry: &mut TypeInfo = types.entry(name.node.to_string()).or_default();
-            entry.object |= object;
             for field in fields {
                 let field = field.node;
-                let paged = field
+                let arguments = field
                     .arguments
                     .iter()
-                    .any(|argument| argument.node.name.node == "first");
+                    .map(|argument| {
+                        let argument = &argument.node;
+                        (
+                            argument.name.node.to_string(),
+                            InputInfo {
+                                ty: named(&argument.ty.node).to_owned(),
+                                weight: weight(&argument.directives),
+                            },
+                        )
+                    })
+                    .collect();
                 entry.fields.insert(
                     field.name.node.to_string(),
                     FieldInfo {
                         ty: named(&field.ty.node).to_owned(),
-                        paged,
+                        list: matches!(field.ty.node.base, BaseType::List(_)),
+                        weight: weight(&field.directives),
+                        list_size: list_size(&field.directives),
+                        arguments,
                     },
                 );
             }
         }
-        Self { types }
     }
 
     /// The cost of every operation of `document`, summed; fragments must not
@@ -104,12 +210,96 @@ impl TypeIndex {
                 variables,
                 definitions: &operation.node.variable_definitions,
             };
-            let cost =
-                walk.selection_set(&operation.node.selection_set.node, self.types.get(root), 0);
+            let mut cost = walk.selection_set(&operation.node.selection_set.node, root, None, 0);
+            if operation.node.ty == OperationType::Mutation {
+                cost.complexity = cost.complexity.saturating_add(10);
+            }
             total.depth = total.depth.max(cost.depth);
             total.complexity = total.complexity.saturating_add(cost.complexity);
         }
         total
+    }
+
+    /// A literal `Int` argument (or input field) outside 32 bits, which
+    /// validation must refuse (async-graphql only finds it when the field
+    /// runs); its message, as async-graphql words it.
+    pub fn out_of_range_int(&self, document: &ExecutableDocument) -> Option<String> {
+        let mut sets: Vec<(&SelectionSet, String)> = Vec::new();
+        for (_, operation) in document.operations.iter() {
+            let root = match operation.node.ty {
+                OperationType::Query => "Query",
+                OperationType::Mutation => "Mutation",
+                OperationType::Subscription => "Subscription",
+            };
+            sets.push((&operation.node.selection_set.node, root.to_owned()));
+        }
+        for fragment in document.fragments.values() {
+            sets.push((
+                &fragment.node.selection_set.node,
+                fragment.node.type_condition.node.on.node.to_string(),
+            ));
+        }
+        while let Some((set, parent)) = sets.pop() {
+            for selection in &set.items {
+                match &selection.node {
+                    Selection::Field(field) => {
+                        let field = &field.node;
+                        let info = self.field(&parent, &field.name.node);
+                        for (name, value) in &field.arguments {
+                            let definition =
+                                info.and_then(|info| info.arguments.get(name.node.as_str()));
+                            let Ok(value) = value.node.clone().into_const_with(|_| Err(())) else {
+                                continue;
+                            };
+                            if let Some(definition) = definition
+                                && !self.int_in_range(&value, definition)
+                            {
+                                return Some(
+                                    "Failed to parse \"Int\": Only integers from -2147483648 to 2147483647 are accepted."
+                                        .to_owned(),
+                                );
+                            }
+                        }
+                        let child = info.map_or_else(String::new, |info| info.ty.clone());
+                        sets.push((&field.selection_set.node, child));
+                    }
+                    Selection::InlineFragment(fragment) => {
+                        let ty = fragment
+                            .node
+                            .type_condition
+                            .as_ref()
+                            .map_or_else(|| parent.clone(), |c| c.node.on.node.to_string());
+                        sets.push((&fragment.node.selection_set.node, ty));
+                    }
+                    Selection::FragmentSpread(_) => {}
+                }
+            }
+        }
+        None
+    }
+
+    fn int_in_range(&self, value: &Value, definition: &InputInfo) -> bool {
+        match value {
+            Value::Number(n) if definition.ty == "Int" => {
+                n.as_i64().is_some_and(|n| i32::try_from(n).is_ok())
+            }
+            Value::List(items) => items.iter().all(|item| self.int_in_range(item, definition)),
+            Value::Object(fields) => fields.iter().all(|(name, value)| {
+                self.types
+                    .get(&definition.ty)
+                    .and_then(|info| info.input_fields.get(name.as_str()))
+                    .is_none_or(|field| self.int_in_range(value, field))
+            }),
+            _ => true,
+        }
+    }
+
+    fn field(&self, parent: &str, name: &str) -> Option<&FieldInfo> {
+        self.types.get(parent)?.fields.get(name)
+    }
+
+    fn composite(&self, ty: &str) -> bool {
+        self.types.get(ty).is_some_and(|info| info.composite)
     }
 }
 
@@ -121,6 +311,91 @@ fn named(ty: &Type) -> &str {
     }
 }
 
+fn directive<'a>(
+    directives: &'a [Positioned<ConstDirective>],
+    name: &str,
+) -> Option<&'a ConstDirective> {
+    directives
+        .iter()
+        .map(|directive| &directive.node)
+        .find(|directive| directive.name.node == name)
+}
+
+fn argument<'a>(directive: &'a ConstDirective, name: &str) -> Option<&'a Value> {
+    directive
+        .arguments
+        .iter()
+        .find(|(argument, _)| argument.node == name)
+        .map(|(_, value)| &value.node)
+}
+
+fn weight(directives: &[Positioned<ConstDirective>]) -> Option<usize> {
+    let cost = directive(directives, "cost")?;
+    match argument(cost, "weight")? {
+        Value::Number(n) => n.as_u64().map(|n| n as usize),
+        _ => None,
+    }
+}
+
+fn list_size(directives: &[Positioned<ConstDirective>]) -> Option<ListSize> {
+    let directive = directive(directives, "listSize")?;
+    let strings = |name| match argument(directive, name) {
+        Some(Value::List(items)) => items
+            .iter()
+            .filter_map(|item| match item {
+                Value::String(text) => Some(text.clone()),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    Some(ListSize {
+        assumed: match argument(directive, "assumedSize") {
+            Some(Value::Number(n)) => n.as_u64().map(|n| n as usize),
+            _ => None,
+        },
+        slicing: strings("slicingArguments"),
+        sized: strings("sizedFields"),
+    })
+}
+
+/// The introspection types, their lists sized by the longest such list of
+/// `index`'s schema, so an introspection query costs at most what it can
+/// return: every type, a type's fields, a field's arguments, and so on.
+fn introspection_sdl(index: &TypeIndex) -> String {
+    let user_types = index.types.len() + 13; // with the built-in scalars and introspection types
+    let most = |count: fn(&TypeInfo) -> usize| index.types.values().map(count).max().unwrap_or(0);
+    let fields = most(|info| info.fields.len().max(info.input_fields.len()));
+    let arguments = index
+        .types
+        .values()
+        .flat_map(|info| info.fields.values())
+        .map(|field| field.arguments.len())
+        .max()
+        .unwrap_or(0)
+        .max(2);
+    let possible = index.types.values().filter(|info| info.composite).count();
+    format!(
+        r#"
+type __Schema {{ description: String types: [__Type!]! @listSize(assumedSize: {user_types}) queryType: __Type! mutationType: __Type subscriptionType: __Type directives: [__Directive!]! @listSize(assumedSize: 16) }}
+type __Type {{ kind: __TypeKind! name: String description: String specifiedByURL: String
+  fields(includeDeprecated: Boolean): [__Field!] @listSize(assumedSize: {fields})
+  interfaces: [__Type!] @listSize(assumedSize: 4)
+  possibleTypes: [__Type!] @listSize(assumedSize: {possible})
+  enumValues(includeDeprecated: Boolean): [__EnumValue!] @listSize(assumedSize: {fields})
+  inputFields(includeDeprecated: Boolean): [__InputValue!] @listSize(assumedSize: {fields})
+  ofType: __Type isOneOf: Boolean }}
+type __Field {{ name: String! description: String args(includeDeprecated: Boolean): [__InputValue!]! @listSize(assumedSize: {arguments}) type: __Type! isDeprecated: Boolean! deprecationReason: String }}
+type __InputValue {{ name: String! description: String type: __Type! defaultValue: String isDeprecated: Boolean! deprecationReason: String }}
+type __EnumValue {{ name: String! description: String isDeprecated: Boolean! deprecationReason: String }}
+type __Directive {{ name: String! description: String locations: [__DirectiveLocation!]! @listSize(assumedSize: 19) args(includeDeprecated: Boolean): [__InputValue!]! @listSize(assumedSize: {arguments}) isRepeatable: Boolean! }}
+enum __TypeKind {{ SCALAR }}
+enum __DirectiveLocation {{ QUERY }}
+extend type Query {{ __schema: __Schema! __type(name: String!): __Type }}
+"#
+    )
+}
+
 struct Walk<'a> {
     index: &'a TypeIndex,
     document: &'a ExecutableDocument,
@@ -128,8 +403,20 @@ struct Walk<'a> {
     definitions: &'a [Positioned<VariableDefinition>],
 }
 
+/// What a parent's `@listSize(sizedFields:)` gives its children.
+struct Sizing<'a> {
+    size: Option<usize>,
+    fields: &'a [String],
+}
+
 impl Walk<'_> {
-    fn selection_set(&self, set: &SelectionSet, current: Option<&TypeInfo>, depth: usize) -> Cost {
+    fn selection_set(
+        &self,
+        set: &SelectionSet,
+        parent: &str,
+        sizing: Option<&Sizing>,
+        depth: usize,
+    ) -> Cost {
         let mut cost = Cost {
             depth,
             complexity: 0,
@@ -138,42 +425,31 @@ impl Walk<'_> {
             let part = match &selection.node {
                 Selection::Field(field) => {
                     let field = &field.node;
-                    if field.name.node == "__typename" {
-                        continue;
-                    }
-                    let info = current.and_then(|ty| ty.fields.get(field.name.node.as_str()));
-                    let child_type = info.and_then(|info| self.index.types.get(&info.ty));
-                    let children =
-                        self.selection_set(&field.selection_set.node, child_type, depth + 1);
-                    let complexity = match (current, info) {
-                        (Some(parent), Some(info)) if parent.object && info.paged => complexity(
-                            self.int_argument(field, "first"),
-                            self.int_argument(field, "last"),
-                            children.complexity,
-                        ),
-                        _ => children.complexity.saturating_add(1),
-                    };
-                    Cost {
-                        depth: children.depth.max(depth + 1),
-                        complexity,
+                    let upstream = sizing
+                        .filter(|sizing| sizing.fields.iter().any(|f| *f == field.name.node))
+                        .and_then(|sizing| sizing.size);
+                    match self.field(field, parent, upstream, depth) {
+                        Some(part) => part,
+                        None => continue,
                     }
                 }
-                // A named fragment is counted against the type it is spread
-                // in, as async-graphql's validation counts it.
                 Selection::FragmentSpread(spread) => {
                     match self.document.fragments.get(&spread.node.fragment_name.node) {
-                        Some(fragment) => {
-                            self.selection_set(&fragment.node.selection_set.node, current, depth)
-                        }
+                        Some(fragment) => self.selection_set(
+                            &fragment.node.selection_set.node,
+                            fragment.node.type_condition.node.on.node.as_str(),
+                            sizing,
+                            depth,
+                        ),
                         None => continue,
                     }
                 }
                 Selection::InlineFragment(fragment) => {
                     let ty = match &fragment.node.type_condition {
-                        Some(condition) => self.index.types.get(condition.node.on.node.as_str()),
-                        None => current,
+                        Some(condition) => condition.node.on.node.as_str(),
+                        None => parent,
                     };
-                    self.selection_set(&fragment.node.selection_set.node, ty, depth)
+                    self.selection_set(&fragment.node.selection_set.node, ty, sizing, depth)
                 }
             };
             cost.depth = cost.depth.max(part.depth);
@@ -182,21 +458,129 @@ impl Walk<'_> {
         cost
     }
 
-    /// An `Int` argument of a field, its variable resolved (with the
-    /// variable's default); `None` when absent, null or not an `Int`.
-    fn int_argument(&self, field: &async_graphql::parser::types::Field, name: &str) -> Option<i32> {
-        let value = field.get_argument(name)?;
-        let constant = value
-            .node
-            .clone()
-            .into_const_with(|variable| self.variable(&variable).ok_or(()))
-            .ok()?;
-        match constant {
-            Value::Number(number) => number.as_i64().and_then(|n| i32::try_from(n).ok()),
-            _ => None,
+    /// One field's cost; `None` for a field that costs nothing and adds no
+    /// depth (`__typename`, a field skipped by a literal directive).
+    fn field(
+        &self,
+        field: &Field,
+        parent: &str,
+        upstream: Option<usize>,
+        depth: usize,
+    ) -> Option<Cost> {
+        if field.name.node == "__typename" || skipped(field) {
+            return None;
+        }
+        let Some(info) = self.index.field(parent, &field.name.node) else {
+            // Unknown to the schema: validation refuses it before it runs.
+            let children = self.selection_set(&field.selection_set.node, "", None, depth + 1);
+            return Some(Cost {
+                depth: children.depth.max(depth + 1),
+                complexity: children.complexity,
+            });
+        };
+        let own = info.list_size.as_ref().map(|list_size| Sizing {
+            size: self.expected_size(list_size, field),
+            fields: &list_size.sized,
+        });
+        let count = if info.list {
+            upstream
+                .or(own.as_ref().and_then(|own| own.size))
+                .unwrap_or(DEFAULT_LIST_SIZE)
+        } else {
+            1
+        };
+        let weight = info
+            .weight
+            .unwrap_or(usize::from(self.index.composite(&info.ty)));
+        let children =
+            self.selection_set(&field.selection_set.node, &info.ty, own.as_ref(), depth + 1);
+        let arguments = field
+            .arguments
+            .iter()
+            .filter_map(|(name, value)| {
+                let definition = info.arguments.get(name.node.as_str())?;
+                let value = value
+                    .node
+                    .clone()
+                    .into_const_with(|variable| {
+                        Ok::<_, std::convert::Infallible>(
+                            self.variables
+                                .get(&variable)
+                                .cloned()
+                                .unwrap_or(Value::Null),
+                        )
+                    })
+                    .ok()?;
+                Some(self.constant(&value, definition))
+            })
+            .fold(0usize, usize::saturating_add);
+        let complexity = count
+            .saturating_mul(weight.saturating_add(children.complexity))
+            .saturating_add(arguments)
+            .min(MAX_FIELD_COMPLEXITY);
+        Some(Cost {
+            depth: children.depth.max(depth + 1),
+            complexity,
+        })
+    }
+
+    /// The size a field's `@listSize` gives: the largest slicing argument
+    /// given (a page size clamped to what the server serves, a list by its
+    /// length), else the assumed size.
+    fn expected_size(&self, list_size: &ListSize, field: &Field) -> Option<usize> {
+        let given = list_size
+            .slicing
+            .iter()
+            .filter_map(|name| {
+                let value = field.get_argument(name)?;
+                let value = value
+                    .node
+                    .clone()
+                    .into_const_with(|variable| self.variable(&variable).ok_or(()))
+                    .ok()?;
+                match value {
+                    Value::Number(n) => n
+                        .as_i64()
+                        .map(|n| n.clamp(0, MAX_PAGE_SIZE as i64) as usize),
+                    Value::List(items) => Some(items.len()),
+                    _ => None,
+                }
+            })
+            .max();
+        given.or(list_size.assumed)
+    }
+
+    /// An argument's cost, as Apollo scores it (its variables replaced by
+    /// the request's values, null where it gives none).
+    fn constant(&self, value: &Value, definition: &InputInfo) -> usize {
+        match value {
+            Value::Object(fields) if self.is_input(&definition.ty) => {
+                let mut cost = definition.weight.unwrap_or(1);
+                for (name, value) in fields {
+                    if let Some(field) = self.input_field(&definition.ty, name) {
+                        cost = cost.saturating_add(self.constant(value, field));
+                    }
+                }
+                cost
+            }
+            Value::List(items) => items
+                .iter()
+                .map(|item| self.constant(item, definition))
+                .fold(definition.weight.unwrap_or(0), usize::saturating_add),
+            Value::Null => 0,
+            _ => definition.weight.unwrap_or(0),
         }
     }
 
+    fn is_input(&self, ty: &str) -> bool {
+        self.index.types.get(ty).is_some_and(|info| info.input)
+    }
+
+    fn input_field(&self, ty: &str, name: &Name) -> Option<&InputInfo> {
+        self.index.types.get(ty)?.input_fields.get(name.as_str())
+    }
+
+    /// A variable's value: the request's, else its default.
     fn variable(&self, name: &Name) -> Option<Value> {
         if let Some(value) = self.variables.get(name) {
             return Some(value.clone());
@@ -207,4 +591,19 @@ impl Walk<'_> {
             .and_then(|definition| definition.node.default_value.as_ref())
             .map(|default| default.node.clone())
     }
+}
+
+/// Skipped by a literal `@skip(if: true)` or `@include(if: false)`, the
+/// only ones a static estimate can see.
+fn skipped(field: &Field) -> bool {
+    field.directives.iter().any(|directive| {
+        let directive = &directive.node;
+        let condition = directive
+            .get_argument("if")
+            .and_then(|value| value.node.clone().into_const_with(|_| Err(())).ok());
+        matches!(
+            (directive.name.node.as_str(), condition),
+            ("skip", Some(Value::Boolean(true))) | ("include", Some(Value::Boolean(false)))
+        )
+    })
 }

@@ -7,9 +7,9 @@
 use std::collections::{HashMap, HashSet};
 
 use async_graphql::parser::types::{
-    BaseType, ExecutableDocument, OperationType, Selection, SelectionSet, Type,
+    BaseType, ExecutableDocument, Field, OperationType, Selection, SelectionSet, Type,
 };
-use async_graphql::{Request, ServerError};
+use async_graphql::{Name, Request, ServerError};
 
 use crate::error::code;
 
@@ -172,6 +172,76 @@ fn fragment_size<'a>(
     let size = expanded(document, &fragment.node.selection_set.node, sizes, depth)?;
     sizes.insert(name, Some(size));
     Ok(size)
+}
+
+/// Where the operation `selected` picks (the only one when `None`) asks for
+/// `_service { sdl }`: the response keys of each root `_service` field and of
+/// the `sdl` fields below it, fragments spread in.
+pub fn service_sdl_keys(
+    document: &ExecutableDocument,
+    selected: Option<&str>,
+) -> Vec<(Name, Vec<Name>)> {
+    let mut operations = document.operations.iter();
+    let operation = match selected {
+        Some(selected) => operations.find(|(name, _)| name.map(|n| n.as_str()) == Some(selected)),
+        None => match (operations.next(), operations.next()) {
+            (Some(only), None) => Some(only),
+            _ => None,
+        },
+    };
+    let Some((_, operation)) = operation else {
+        return Vec::new();
+    };
+    let mut keys = Vec::new();
+    for service in fields_named(document, &operation.node.selection_set.node, "_service", 0) {
+        let sdl = fields_named(document, &service.selection_set.node, "sdl", 0)
+            .into_iter()
+            .map(response_key)
+            .collect();
+        keys.push((response_key(service), sdl));
+    }
+    keys
+}
+
+fn response_key(field: &Field) -> Name {
+    field.alias.as_ref().unwrap_or(&field.name).node.clone()
+}
+
+/// The fields called `name` of a selection set, fragments spread in (to a
+/// bounded depth: cycles are refused elsewhere).
+fn fields_named<'a>(
+    document: &'a ExecutableDocument,
+    set: &'a SelectionSet,
+    name: &str,
+    depth: usize,
+) -> Vec<&'a Field> {
+    if depth > MAX_EXPANSION_DEPTH {
+        return Vec::new();
+    }
+    let mut found = Vec::new();
+    for selection in &set.items {
+        match &selection.node {
+            Selection::Field(field) if field.node.name.node == name => found.push(&field.node),
+            Selection::Field(_) => {}
+            Selection::InlineFragment(fragment) => found.extend(fields_named(
+                document,
+                &fragment.node.selection_set.node,
+                name,
+                depth + 1,
+            )),
+            Selection::FragmentSpread(spread) => {
+                if let Some(fragment) = document.fragments.get(&spread.node.fragment_name.node) {
+                    found.extend(fields_named(
+                        document,
+                        &fragment.node.selection_set.node,
+                        name,
+                        depth + 1,
+                    ));
+                }
+            }
+        }
+    }
+    found
 }
 
 /// Whether the operation `selected` picks (every one when `None`) is a query.

@@ -15,27 +15,30 @@
 //! and the metrics (`operations.rs`).
 
 pub mod admission;
+pub mod client_limits;
 pub mod cost;
 pub mod document;
 pub mod operations;
 pub mod persisted_queries;
 pub mod schedule;
+pub mod trusted_documents;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_graphql::parser::types::ExecutableDocument;
-use async_graphql::{BatchRequest, BatchResponse, Request, Response, ServerError, Value};
+use async_graphql::{BatchRequest, BatchResponse, Name, Request, Response, ServerError, Value};
 use sea_orm::DatabaseConnection;
 use tracing::Instrument;
 use tracing::field::Empty;
 
 use self::admission::Admission;
+use self::client_limits::{ClientLimits, LimitClock, Limited};
 use self::cost::{Cost, TypeIndex};
 use self::document::{DocumentShape, Unexpandable, coerce_variables, expanded_fields};
 use self::persisted_queries::PersistedQueries;
 use self::schedule::LevelSchedule;
-use crate::config::SchemaConfig;
+use crate::config::{SchemaConfig, TrustedMode};
 use crate::db::CountingConnection;
 use crate::error::code;
 use crate::graphql::loader::RegistryLoader;
@@ -48,11 +51,40 @@ pub struct RegistrySchema(Arc<Inner>);
 
 struct Inner {
     schema: Schema,
+    /// The SDL this subgraph publishes, which `_service { sdl }` answers.
+    sdl: Arc<str>,
     db: DatabaseConnection,
     config: SchemaConfig,
     admission: Admission,
     persisted: PersistedQueries,
     types: TypeIndex,
+    limits: ClientLimits,
+}
+
+/// Who sent a request, as the HTTP layer tells it (put in the request's data).
+#[derive(Clone, Debug, Default)]
+pub struct Caller {
+    /// The client the per-client limits count against.
+    pub client: String,
+    /// Sent by a trusted proxy (a gateway): its operations are of its own
+    /// making, never in a front end's trusted documents.
+    pub trusted_proxy: bool,
+    /// Sent by the playground (its `apollographql-client-name`).
+    pub playground: bool,
+}
+
+/// The `documentId` of a GraphQL-over-HTTP request (put in the request's data).
+#[derive(Clone, Debug)]
+pub struct DocumentId(pub String);
+
+/// Why a request was turned away before it ran, when HTTP says it with its
+/// own status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TurnedAway {
+    /// Not in the trusted documents, or an unknown id: HTTP 400.
+    NotInList,
+    /// Over a per-client limit: HTTP 429 with `Retry-After`.
+    RateLimited(Limited),
 }
 
 /// A request's answer, and what the HTTP layer needs to know of it.
@@ -66,6 +98,8 @@ pub struct Executed {
     pub statements: usize,
     /// The operation's name, as the metrics take it.
     pub operation: Option<String>,
+    /// Turned away before it ran, for a reason HTTP has a status for.
+    pub turned_away: Option<TurnedAway>,
 }
 
 /// Why a request is not run at all.
@@ -80,21 +114,41 @@ impl RegistrySchema {
         db: DatabaseConnection,
         config: &SchemaConfig,
         admission: Admission,
+        clock: LimitClock,
     ) -> Self {
-        let types = TypeIndex::from_sdl(&schema.sdl());
+        let sdl = crate::sdl::publish(
+            &schema.sdl_with_options(
+                async_graphql::SDLExportOptions::new()
+                    .federation()
+                    .compose_directive(),
+            ),
+        );
+        let types = TypeIndex::from_sdl(&sdl);
         Self(Arc::new(Inner {
             schema,
+            sdl: sdl.into(),
             db,
             config: config.clone(),
             admission,
             persisted: PersistedQueries::new(config.apq_cache_size),
             types,
+            limits: ClientLimits::new(
+                config.client_requests_per_second,
+                config.client_complexity_per_second,
+                clock,
+            ),
         }))
     }
 
-    /// The SDL of the schema, with `options`.
-    pub fn sdl_with_options(&self, options: async_graphql::SDLExportOptions) -> String {
-        self.0.schema.sdl_with_options(options)
+    /// The per-client limits (the HTTP layer counts requests on them).
+    pub fn client_limits(&self) -> &ClientLimits {
+        &self.0.limits
+    }
+
+    /// The SDL this subgraph publishes: federation v2.9 with the
+    /// demand-control directives of its cost model (`sdl.rs`).
+    pub fn sdl(&self) -> &str {
+        &self.0.sdl
     }
 
     /// Runs one request.
@@ -130,16 +184,25 @@ impl RegistrySchema {
         let metrics = operations::metrics_of(&request);
         let requested = request.operation_name.clone();
         let mut only = None;
+        let mut turned_away = None;
         let prepared = self.prepare(request, only_queries, &mut only);
         let (mut response, cost, statements) = match prepared {
             Err(PrepareError::Refused(refused)) => return Err(refused),
             Err(PrepareError::Request(err)) => (Response::from_errors(vec![err]), None, 0),
+            Err(PrepareError::TurnedAway(turned)) => {
+                let (err, why, cost) = *turned;
+                turned_away = Some(why);
+                (Response::from_errors(vec![err]), cost, 0)
+            }
             Ok((request, document, cost)) => {
+                let service =
+                    document::service_sdl_keys(&document, request.operation_name.as_deref());
                 let db = CountingConnection::new(self.0.db.clone());
-                let response = self
+                let mut response = self
                     .run_prepared(request, document, cost, db.clone())
                     .instrument(span.clone())
                     .await;
+                publish_sdl(&mut response.data, &service, &self.0.sdl);
                 (response, Some(cost), db.statements())
             }
         };
@@ -172,6 +235,7 @@ impl RegistrySchema {
             cost,
             statements,
             operation: name,
+            turned_away,
         })
     }
 
@@ -184,9 +248,34 @@ impl RegistrySchema {
         only_operation: &mut Option<String>,
     ) -> Result<(Request, ExecutableDocument, Cost), PrepareError> {
         let config = &self.0.config;
+        let caller = data_of::<Caller>(&request).unwrap_or_default();
+        let trusted_by_id = self.trusted_document(&mut request)?;
         self.0.persisted.resolve(&mut request)?;
         let document = async_graphql::parser::parse_query(&request.query)
             .map_err(|err| with_code(err.into(), code::GRAPHQL_PARSE_FAILED))?;
+        if let Some(trusted) = &config.trusted_documents
+            && !trusted_by_id
+            && !caller.trusted_proxy
+            && !(caller.playground && config.playground)
+            && !trusted.allows(&document)
+        {
+            let name = request
+                .operation_name
+                .clone()
+                .or_else(|| operations::only_operation(&document));
+            match config.trusted_documents_mode {
+                TrustedMode::Log => tracing::warn!(
+                    operation = name.as_deref().unwrap_or("anonymous"),
+                    client = caller.client,
+                    "an operation that is not in the trusted documents ran"
+                ),
+                TrustedMode::Reject => {
+                    return Err(not_in_list(
+                        "the operation is not in the trusted documents; send a trusted document by its id",
+                    ));
+                }
+            }
+        }
         *only_operation = operations::only_operation(&document);
         if only_queries && !document::is_query(&document, request.operation_name.as_deref()) {
             return Err(PrepareError::Refused(Refused::NotAQuery));
@@ -200,7 +289,8 @@ impl RegistrySchema {
                 return Err(invalid(format!("fragment `{name}` spreads itself")));
             }
             Err(Unexpandable::TooDeep) => return Err(invalid("Query is nested too deep.")),
-            // Every field costs at least 1: the complexity limit refuses it too.
+            // A document this large once spread would take longer to walk
+            // than any query the limit allows takes to run.
             Ok(fields) if fields > config.max_complexity => {
                 return Err(invalid("Query is too complex."));
             }
@@ -220,6 +310,9 @@ impl RegistrySchema {
             )));
         }
         coerce_variables(&document, &request)?;
+        if let Some(message) = self.0.types.out_of_range_int(&document) {
+            return Err(invalid(message));
+        }
         let cost = self.0.types.cost(&document, &request.variables);
         if cost.complexity > config.max_complexity {
             return Err(invalid("Query is too complex."));
@@ -227,7 +320,56 @@ impl RegistrySchema {
         if cost.depth > config.max_depth {
             return Err(invalid("Query is nested too deep."));
         }
+        if let Err(limited) = self
+            .0
+            .limits
+            .check_complexity(&caller.client, cost.complexity)
+        {
+            if let Some(metrics) = operations::metrics_of(&request) {
+                metrics.record_limited(&caller.client, limited.limit);
+            }
+            return Err(PrepareError::TurnedAway(Box::new((
+                rate_limited(limited),
+                TurnedAway::RateLimited(limited),
+                Some(cost),
+            ))));
+        }
         Ok((request, document, cost))
+    }
+
+    /// Fills in the body of a request naming a trusted document by id
+    /// (`documentId`, or `extensions.persistedQuery` without a query whose
+    /// hash is an id of the manifest); whether it did.
+    fn trusted_document(&self, request: &mut Request) -> Result<bool, PrepareError> {
+        let document_id = data_of::<DocumentId>(request);
+        let Some(trusted) = &self.0.config.trusted_documents else {
+            return match document_id {
+                Some(_) => Err(PrepareError::Request(with_code(
+                    ServerError::new("this server has no trusted documents to run by id", None),
+                    code::PERSISTED_QUERY_NOT_SUPPORTED,
+                ))),
+                None => Ok(false),
+            };
+        };
+        if let Some(DocumentId(id)) = document_id {
+            let Some(body) = trusted.body(&id) else {
+                return Err(not_in_list(format!(
+                    "no trusted document has the id `{}`",
+                    id.chars().take(80).collect::<String>()
+                )));
+            };
+            request.query = body.to_owned();
+            return Ok(true);
+        }
+        if request.query.is_empty()
+            && let Some(hash) = persisted_queries::hash_of(request)
+            && let Some(body) = trusted.body(&hash)
+        {
+            request.query = body.to_owned();
+            request.extensions.remove("persistedQuery");
+            return Ok(true);
+        }
+        Ok(false)
     }
 
     /// Admission, then async-graphql's validation and execution with the
@@ -271,9 +413,69 @@ impl RegistrySchema {
     }
 }
 
+/// async-graphql answers `_service { sdl }` with its own SDL; a gateway
+/// composes what it reads there, so it gets the published one instead (at
+/// each response key the operation asks for it under).
+fn publish_sdl(data: &mut Value, keys: &[(Name, Vec<Name>)], sdl: &str) {
+    let Value::Object(root) = data else {
+        return;
+    };
+    for (service_key, sdl_keys) in keys {
+        if let Some(Value::Object(service)) = root.get_mut(service_key) {
+            for key in sdl_keys {
+                if let Some(value) = service.get_mut(key) {
+                    *value = Value::String(sdl.to_owned());
+                }
+            }
+        }
+    }
+}
+
 enum PrepareError {
     Refused(Refused),
     Request(ServerError),
+    /// A request error HTTP answers with a status of its own, and the cost
+    /// when it was known.
+    TurnedAway(Box<(ServerError, TurnedAway, Option<Cost>)>),
+}
+
+fn not_in_list(message: impl Into<String>) -> PrepareError {
+    PrepareError::TurnedAway(Box::new((
+        with_code(
+            ServerError::new(message, None),
+            code::PERSISTED_QUERY_NOT_IN_LIST,
+        ),
+        TurnedAway::NotInList,
+        None,
+    )))
+}
+
+/// The error of a request over a per-client limit.
+pub fn rate_limited(limited: Limited) -> ServerError {
+    let mut err = ServerError::new(
+        format!(
+            "too many {} from this client; try again in {} s",
+            match limited.limit {
+                client_limits::Limit::Requests => "requests",
+                client_limits::Limit::Complexity => "complex operations",
+            },
+            limited.retry_after_secs
+        ),
+        None,
+    );
+    let extensions = err.extensions.get_or_insert_with(Default::default);
+    extensions.set("code", code::RATE_LIMITED);
+    extensions.set("retryAfter", limited.retry_after_secs);
+    err
+}
+
+/// A value of type `T` the HTTP layer put in a request's data.
+fn data_of<T: Clone + Send + Sync + 'static>(request: &Request) -> Option<T> {
+    request
+        .data
+        .get(&std::any::TypeId::of::<T>())
+        .and_then(|data| data.downcast_ref::<T>())
+        .cloned()
 }
 
 impl From<ServerError> for PrepareError {

@@ -31,6 +31,13 @@ struct PersistedQuery {
     sha256_hash: String,
 }
 
+/// The hash of `extensions.persistedQuery`, when a request has one.
+pub fn hash_of(request: &Request) -> Option<String> {
+    let extension = request.extensions.get(PERSISTED_QUERY)?.clone();
+    let json = extension.into_json().ok()?;
+    json.get("sha256Hash")?.as_str().map(str::to_owned)
+}
+
 impl PersistedQueries {
     /// Keeps `cache_size` queries; 0 turns persisted queries off.
     pub fn new(cache_size: usize) -> Self {

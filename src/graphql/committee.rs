@@ -91,7 +91,6 @@ impl Committee {
     }
 
     /// Working and research groups directly under this committee, by code.
-    #[graphql(complexity = "super::connection::complexity(first, None, child_complexity)")]
     async fn working_groups(
         &self,
         ctx: &Context<'_>,
@@ -110,7 +109,6 @@ impl Committee {
 
     /// Standards this committee is responsible for, its working groups' included.
     #[allow(clippy::too_many_arguments)]
-    #[graphql(complexity = "super::connection::complexity(first, last, child_complexity)")]
     async fn standards(
         &self,
         ctx: &Context<'_>,
@@ -178,7 +176,6 @@ impl CommitteeQuery {
     }
 
     /// Every committee, by code.
-    #[graphql(complexity = "super::connection::complexity(first, None, child_complexity)")]
     async fn committees(
         &self,
         ctx: &Context<'_>,

@@ -373,24 +373,6 @@ where
     ))
 }
 
-/// The complexity of a connection field: its page size times the cost of
-/// one node, so that a client asking for 100 rows pays for 100.
-pub fn complexity(first: Option<i32>, last: Option<i32>, child_complexity: usize) -> usize {
-    let page = first.or(last).map_or(DEFAULT_PAGE_SIZE, |n| {
-        n.clamp(0, MAX_PAGE_SIZE as i32) as usize
-    });
-    // Saturating, and capped well below usize::MAX so that async-graphql's
-    // own sums over siblings cannot overflow either: ten nested pages of 100
-    // are 100^10, past usize.
-    page.max(1)
-        .saturating_mul(child_complexity)
-        .saturating_add(1)
-        .min(MAX_FIELD_COMPLEXITY)
-}
-
-/// The most one connection field counts for: far above any complexity limit.
-const MAX_FIELD_COMPLEXITY: usize = u32::MAX as usize;
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -62,7 +62,6 @@ impl ExpertQuery {
     }
 
     /// Every expert, by name.
-    #[graphql(complexity = "super::connection::complexity(first, None, child_complexity)")]
     async fn experts(
         &self,
         ctx: &Context<'_>,

@@ -114,7 +114,6 @@ pub struct LiaisonQuery;
 #[Object(cache_control(max_age = 300))]
 impl LiaisonQuery {
     /// Liaisons, by counterpart; with `kind`, only those of these kinds.
-    #[graphql(complexity = "super::connection::complexity(first, None, child_complexity)")]
     async fn liaisons(
         &self,
         ctx: &Context<'_>,

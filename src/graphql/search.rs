@@ -8,7 +8,6 @@ use std::sync::Arc;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::committee::Committee;
-use super::connection::complexity;
 use super::expert::Expert;
 use super::loader::fetch;
 use super::standard::Standard;
@@ -35,7 +34,6 @@ impl SearchQuery {
     /// Records whose code, alias, name or title contains `text` (case-insensitive,
     /// spacing and dash variants of codes folded): committees first, then working
     /// groups, standards and experts, each by code or name; at most `first` (default 20, at most 100).
-    #[graphql(complexity = "complexity(first, None, child_complexity)")]
     async fn search(
         &self,
         ctx: &Context<'_>,

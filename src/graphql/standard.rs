@@ -204,7 +204,6 @@ impl StandardQuery {
 
     /// Standards matching `filter`, in `orderBy` order (by code when not given).
     #[allow(clippy::too_many_arguments)]
-    #[graphql(complexity = "super::connection::complexity(first, last, child_complexity)")]
     async fn standards(
         &self,
         ctx: &Context<'_>,

@@ -80,7 +80,6 @@ impl WorkingGroup {
 
     /// Standards this group is responsible for.
     #[allow(clippy::too_many_arguments)]
-    #[graphql(complexity = "super::connection::complexity(first, last, child_complexity)")]
     async fn standards(
         &self,
         ctx: &Context<'_>,
@@ -153,7 +152,6 @@ impl WorkingGroupQuery {
     }
 
     /// Working groups by code; with `committee`, those of that committee and its subcommittees.
-    #[graphql(complexity = "super::connection::complexity(first, None, child_complexity)")]
     async fn working_groups(
         &self,
         ctx: &Context<'_>,

@@ -25,25 +25,28 @@
 //!   array in the same order; `SchemaConfig::max_batch` limits its length.
 //! - A request may name an automatic persisted query by its hash alone
 //!   (`extensions.persistedQuery`), over GET as over POST.
-//! - A successful GET answer carries `Cache-Control` from the cache hints of
-//!   the types it read (`max-age=300` for the public types, at most
-//!   `SchemaConfig::cache_max_age`) and `Vary: Accept`, so a CDN can keep
-//!   it; POST answers and answers with errors carry no `Cache-Control`
-//!   (without it, a POST answer is not stored by any cache).
+//! - Every answer carries `Cache-Control` and `Vary: Accept`, successful
+//!   GET answers an `ETag`, and `If-None-Match` gets a 304 (see
+//!   `cache_headers.rs`): a CDN, a browser or a gateway's entity cache can
+//!   keep what the cache hints allow, and no more while an import runs.
 //!
 //! Around every route: a request id (`x-request-id`, kept when the client
 //! sent one, else a new UUID, and echoed in the answer), a tracing span per
 //! request holding it, the HTTP metrics, and CORS when origins are configured.
 
+mod cache_headers;
+pub mod client;
 mod request;
 mod response;
 mod response_cache;
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Bytes;
+use axum::extract::ConnectInfo;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -54,11 +57,13 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::TraceLayer;
 
 use crate::config::SchemaConfig;
+use crate::data_version::DataVersion;
 use crate::error::code;
 use crate::metrics::{Metrics, Outcome, track_http};
 use crate::playground;
 use crate::schema::RegistrySchema;
 use crate::telemetry;
+use cache_headers::CacheFacts;
 use response::{GRAPHQL_RESPONSE_JSON, JSON, MediaType, Refusal, negotiate};
 use response_cache::ResponseCache;
 
@@ -83,7 +88,13 @@ struct AppState {
     limits: Limits,
     readyz_timeout: Duration,
     cache: Option<Arc<ResponseCache>>,
+    /// The data version and import state, read once per request.
+    version: Arc<DataVersion>,
+    /// A tag of the published schema, part of every ETag.
+    schema_tag: Arc<str>,
     report_cost: bool,
+    /// Gateways whose `apollographql-client-name` is believed.
+    trusted_proxies: Arc<[ipnet::IpNet]>,
 }
 
 /// The service's router: `schema` answers GraphQL, `db` (the connection the
@@ -93,26 +104,33 @@ pub fn app(schema: RegistrySchema, db: DatabaseConnection, config: &SchemaConfig
         max_batch: config.max_batch,
         max_body_bytes: config.max_body_bytes,
     };
-    let cache = ResponseCache::new(db.clone(), config.response_cache_mib).map(Arc::new);
+    let cache = ResponseCache::new(config.response_cache_mib).map(Arc::new);
     let metrics = Metrics::new();
+    let schema_tag = cache_headers::schema_tag(schema.sdl()).into();
     let state = AppState {
         schema,
+        version: Arc::new(DataVersion::new(db.clone())),
+        schema_tag,
         db,
         metrics: metrics.clone(),
         limits,
         readyz_timeout: Duration::from_millis(config.readyz_timeout_ms),
         cache,
         report_cost: config.report_cost,
+        trusted_proxies: config.trusted_proxies.clone().into(),
     };
-    let router = Router::new()
+    let mut router = Router::new()
         .route(
             "/graphql",
             get(graphql).post(graphql).fallback(method_not_allowed),
         )
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics_text))
-        .merge(playground::routes())
+        .route("/metrics", get(metrics_text));
+    if config.playground {
+        router = router.merge(playground::routes());
+    }
+    let router = router
         .layer(axum::middleware::from_fn_with_state(metrics, track_http))
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
@@ -240,27 +258,49 @@ async fn metrics_text(State(state): State<AppState>) -> Response {
 
 async fn method_not_allowed(headers: HeaderMap) -> Response {
     let media_type = negotiate(&headers).unwrap_or(MediaType::Json);
-    Refusal::method_not_allowed("/graphql answers GET and POST", "GET, POST")
-        .into_response(media_type)
+    let refusal = Refusal::method_not_allowed("/graphql answers GET and POST", "GET, POST")
+        .into_response(media_type);
+    uncacheable(refusal)
+}
+
+/// A refusal's caching headers: never stored, and its media type follows `Accept`.
+fn uncacheable(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::VARY, HeaderValue::from_static("accept"));
+    response
 }
 
 async fn graphql(State(state): State<AppState>, request: axum::extract::Request) -> Response {
     let started = Instant::now();
     let Some(media_type) = negotiate(request.headers()) else {
-        return Refusal::new(
-            StatusCode::NOT_ACCEPTABLE,
-            code::BAD_REQUEST,
-            format!(
-                "answers are written as {GRAPHQL_RESPONSE_JSON} or {JSON}; Accept allows neither"
-            ),
-        )
-        .into_response(MediaType::Json);
+        return uncacheable(
+            Refusal::new(
+                StatusCode::NOT_ACCEPTABLE,
+                code::BAD_REQUEST,
+                format!(
+                    "answers are written as {GRAPHQL_RESPONSE_JSON} or {JSON}; Accept allows neither"
+                ),
+            )
+            .into_response(MediaType::Json),
+        );
     };
     let is_get = request.method() == Method::GET;
+    let if_none_match = request.headers().get(header::IF_NONE_MATCH).cloned();
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(peer)| *peer);
+    let caller = client::identify(peer, request.headers(), &state.trusted_proxies);
+    if let Err(limited) = state.schema.client_limits().check_request(&caller.client) {
+        state.metrics.record_limited(&caller.client, limited.limit);
+        return uncacheable(response::rate_limited(limited, media_type));
+    }
+    state.metrics.record_client(&caller.client);
     let bytes = if request.method() == Method::POST {
         match request::read_post_body(request, &state.limits).await {
             Ok(bytes) => bytes,
-            Err(refusal) => return refusal.into_response(media_type),
+            Err(refusal) => return uncacheable(refusal.into_response(media_type)),
         }
     } else {
         Bytes::copy_from_slice(request.uri().query().unwrap_or_default().as_bytes())
@@ -270,55 +310,47 @@ async fn graphql(State(state): State<AppState>, request: axum::extract::Request)
         media_type,
         request: bytes,
     };
+    // Read before running: an import committing meanwhile makes the answer
+    // older than the version it is kept and tagged under, never newer. One
+    // read serves the requests waiting on it (`data_version.rs`).
+    let snapshot = state.version.current().await.ok();
+    let facts = |hint| CacheFacts {
+        hint,
+        snapshot,
+        get: is_get.then_some(&key),
+        if_none_match: if_none_match.as_ref(),
+    };
     if let Some(cache) = &state.cache
-        && let Some(kept) = cache.get(&key).await
+        && let Some(kept) = cache.get(&key, snapshot.map(|s| s.version))
     {
         let label = state.metrics.operation_label(kept.operation.as_deref());
         state
             .metrics
             .record_operation(&label, Outcome::Ok, started.elapsed(), []);
-        return kept_answer(&kept, state.report_cost, is_get);
+        let response = kept_answer(&kept, state.report_cost);
+        return cache_headers::apply(response, facts(Some(kept.hint)), &state.schema_tag);
     }
-    // Read before running: an import committing meanwhile makes the answer
-    // older than the version it is kept under, never newer.
-    let version = match &state.cache {
-        Some(cache) => cache.version().await,
-        None => None,
-    };
     let batch = if is_get {
         request::read_get(std::str::from_utf8(&key.request).unwrap_or_default())
     } else {
         request::parse_post(&key.request, &state.limits)
     };
     let batch = match batch {
-        // The metrics of this router, for the operation's outcome.
-        Ok(batch) => batch.data(state.metrics.clone()),
-        Err(refusal) => return refusal.into_response(media_type),
+        // The metrics of this router, for the operation's outcome, and who sent it.
+        Ok(batch) => batch.data(state.metrics.clone()).data(caller),
+        Err(refusal) => return uncacheable(refusal.into_response(media_type)),
     };
     let answered = response::execute(&state.schema, batch, media_type, is_get).await;
+    let response = cache_headers::apply(answered.response, facts(answered.hint), &state.schema_tag);
     if let (Some(cache), Some(mut entry)) = (&state.cache, answered.keep) {
-        match (entry.reads_data, version) {
+        match (entry.reads_data, snapshot) {
             (false, _) => cache.insert(key, entry),
-            (true, Some(version)) => {
-                entry.version = Some(version);
+            (true, Some(snapshot)) => {
+                entry.version = Some(snapshot.version);
                 cache.insert(key, entry);
             }
             (true, None) => {}
         }
-    }
-    cacheable_over_get(answered.response, is_get)
-}
-
-/// `Cache-Control` only on successful GET answers, with `Vary: Accept`
-/// (their media type and status follow it); POST answers are not stored by
-/// any cache without one.
-fn cacheable_over_get(mut response: Response, is_get: bool) -> Response {
-    let cacheable = is_get && response.status() == StatusCode::OK;
-    let headers = response.headers_mut();
-    if !cacheable {
-        headers.remove(header::CACHE_CONTROL);
-    } else if headers.contains_key(header::CACHE_CONTROL) {
-        headers.append(header::VARY, HeaderValue::from_static("accept"));
     }
     response
 }
@@ -326,7 +358,7 @@ fn cacheable_over_get(mut response: Response, is_get: bool) -> Response {
 /// A kept answer, with the cost of this request: no statement, nothing run.
 /// The kept bytes are sent as they are (an answer of a megabyte is not
 /// copied), followed by this request's extensions.
-fn kept_answer(kept: &response_cache::Entry, report_cost: bool, is_get: bool) -> Response {
+fn kept_answer(kept: &response_cache::Entry, report_cost: bool) -> Response {
     let mut extensions = std::collections::BTreeMap::new();
     if report_cost {
         let cost = async_graphql::Value::from_json(serde_json::json!({
@@ -346,7 +378,7 @@ fn kept_answer(kept: &response_cache::Entry, report_cost: bool, is_get: bool) ->
     response
         .headers_mut()
         .insert(header::CONTENT_LENGTH, HeaderValue::from(length));
-    cacheable_over_get(response, is_get)
+    response
 }
 
 /// Serves `app` until Ctrl-C or SIGTERM, then stops taking connections and
@@ -357,6 +389,7 @@ pub async fn serve(
     grace: Duration,
 ) -> std::io::Result<()> {
     let (stopping, mut stopped) = tokio::sync::watch::channel(false);
+    let app = app.into_make_service_with_connect_info::<SocketAddr>();
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {
         shutdown_signal().await;
         let _ = stopping.send(true);

@@ -2,6 +2,7 @@
 //! batch) or a GET's query string, within the configured limits, and the
 //! checks GraphQL over HTTP asks for before execution.
 
+use async_graphql::futures_util::StreamExt;
 use async_graphql::{BatchRequest, Request};
 use axum::body::Bytes;
 use axum::extract::Query;
@@ -12,32 +13,73 @@ use serde_json::{Map, Value};
 use super::Limits;
 use super::response::{JSON, Refusal};
 use crate::error::code;
+use crate::execution::DocumentId;
+
+/// How much of a refused body is still read, and for how long, before the
+/// connection is closed (nginx's lingering close): a client that sends its
+/// whole body before it reads (Python's urllib, curl without
+/// `Expect: 100-continue`) would otherwise meet a reset connection instead
+/// of its 413.
+const LINGER_BYTES: usize = 64 * 1024 * 1024;
+const LINGER_TIME: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// A POST's body: JSON, within the size limit; not parsed yet (the
-/// response cache knows a request by its bytes).
+/// response cache knows a request by its bytes). A body refused before it
+/// is read whole (a wrong media type, too large by its declared length or
+/// by what arrived) is refused at once, and what follows is read and
+/// dropped in the background (`linger`).
 pub(super) async fn read_post_body(
     request: axum::extract::Request,
     limits: &Limits,
 ) -> Result<Bytes, Refusal> {
     let max_body_bytes = limits.max_body_bytes;
-    check_content_type(request.headers())?;
-    let declared_length = request
-        .headers()
+    let (parts, body) = request.into_parts();
+    if let Err(refusal) = check_content_type(&parts.headers) {
+        linger(body);
+        return Err(refusal.closing());
+    }
+    let declared_length = parts
+        .headers
         .get(header::CONTENT_LENGTH)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.parse::<u64>().ok());
     if declared_length.is_some_and(|length| length > max_body_bytes as u64) {
+        linger(body);
         return Err(Refusal::too_large(max_body_bytes));
     }
-    axum::body::to_bytes(request.into_body(), max_body_bytes)
-        .await
-        .map_err(|err| {
-            if is_length_limit(&err) {
-                Refusal::too_large(max_body_bytes)
-            } else {
-                Refusal::bad_request("the request body could not be read")
+    let mut stream = body.into_data_stream();
+    let mut bytes = Vec::with_capacity(declared_length.unwrap_or(0) as usize);
+    while let Some(chunk) = stream.next().await {
+        let chunk =
+            chunk.map_err(|_| Refusal::bad_request("the request body could not be read"))?;
+        if bytes.len() + chunk.len() > max_body_bytes {
+            linger_stream(stream);
+            return Err(Refusal::too_large(max_body_bytes));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(Bytes::from(bytes))
+}
+
+/// Reads and drops what is left of a refused body, in the background, for
+/// at most `LINGER_BYTES` and `LINGER_TIME`; the connection closes after.
+fn linger(body: axum::body::Body) {
+    linger_stream(body.into_data_stream());
+}
+
+fn linger_stream(mut stream: axum::body::BodyDataStream) {
+    tokio::spawn(async move {
+        let drained = async {
+            let mut read = 0usize;
+            while let Some(Ok(chunk)) = stream.next().await {
+                read += chunk.len();
+                if read > LINGER_BYTES {
+                    break;
+                }
             }
-        })
+        };
+        let _ = tokio::time::timeout(LINGER_TIME, drained).await;
+    });
 }
 
 /// A POST body: one request or a batch of them.
@@ -107,19 +149,6 @@ fn check_content_type(headers: &HeaderMap) -> Result<(), Refusal> {
     Ok(())
 }
 
-/// Whether reading a body failed on its length limit (http-body-util's
-/// `LengthLimitError`, somewhere in the chain of causes).
-fn is_length_limit(err: &axum::Error) -> bool {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
-    while let Some(err) = source {
-        if err.to_string().contains("length limit exceeded") {
-            return true;
-        }
-        source = err.source();
-    }
-    false
-}
-
 /// The parameters of a GraphQL request as GraphQL over HTTP spells them, in a
 /// GET's query string (where `variables` and `extensions` are JSON text).
 #[derive(Deserialize)]
@@ -129,6 +158,8 @@ struct GetParameters {
     operation_name: Option<String>,
     variables: Option<String>,
     extensions: Option<String>,
+    #[serde(rename = "documentId")]
+    document_id: Option<String>,
 }
 
 /// A GET: one request in the query string (`query`, the URI's query string).
@@ -150,6 +181,9 @@ pub(super) fn read_get(query: &str) -> Result<BatchRequest, Refusal> {
     );
     if let Some(name) = parameters.operation_name {
         fields.insert("operationName".into(), Value::String(name));
+    }
+    if let Some(id) = parameters.document_id {
+        fields.insert("documentId".into(), Value::String(id));
     }
     for (name, text) in [
         ("variables", parameters.variables),
@@ -192,13 +226,20 @@ fn percent_decodes_to_utf8(query: &str) -> bool {
 
 /// One GraphQL request from its JSON fields: `query` a string, and
 /// `operationName`, `variables` and `extensions` each absent, null or of its
-/// type. An automatic persisted query (`extensions.persistedQuery`) may leave
-/// `query` out: the executor's persisted queries find it by its hash.
+/// type. A trusted document named by `documentId`, or an automatic persisted
+/// query (`extensions.persistedQuery`), may leave `query` out: the executor
+/// finds it by its id or hash.
 fn graphql_request(mut fields: Map<String, Value>) -> Result<Request, Refusal> {
-    let persisted = matches!(
-        fields.get("extensions"),
-        Some(Value::Object(extensions)) if extensions.contains_key("persistedQuery")
-    );
+    let document_id = match fields.remove("documentId") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(id)) => Some(DocumentId(id)),
+        Some(_) => return Err(Refusal::bad_request("`documentId` must be a string")),
+    };
+    let persisted = document_id.is_some()
+        || matches!(
+            fields.get("extensions"),
+            Some(Value::Object(extensions)) if extensions.contains_key("persistedQuery")
+        );
     if persisted && matches!(fields.get("query"), None | Some(Value::Null)) {
         fields.remove("query");
     } else if !matches!(fields.get("query"), Some(Value::String(_))) {
@@ -222,6 +263,10 @@ fn graphql_request(mut fields: Map<String, Value>) -> Result<Request, Refusal> {
             )));
         }
     }
-    serde_json::from_value(Value::Object(fields))
-        .map_err(|err| Refusal::bad_request(format!("not a GraphQL request: {err}")))
+    let request: Request = serde_json::from_value(Value::Object(fields))
+        .map_err(|err| Refusal::bad_request(format!("not a GraphQL request: {err}")))?;
+    Ok(match document_id {
+        Some(id) => request.data(id),
+        None => request,
+    })
 }

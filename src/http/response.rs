@@ -13,7 +13,8 @@ use serde_json::json;
 
 use super::response_cache::Entry;
 use crate::error::code;
-use crate::execution::{Executed, Refused};
+use crate::execution::client_limits::Limited;
+use crate::execution::{Executed, Refused, TurnedAway};
 use crate::schema::RegistrySchema;
 
 /// GraphQL over HTTP's own media type for responses.
@@ -44,6 +45,8 @@ pub(super) struct Refusal {
     code: &'static str,
     message: String,
     allow: Option<&'static str>,
+    /// The body was not read whole: the connection closes after the answer.
+    close: bool,
 }
 
 impl Refusal {
@@ -53,6 +56,15 @@ impl Refusal {
             code,
             message: message.into(),
             allow: None,
+            close: false,
+        }
+    }
+
+    /// The same refusal, closing the connection after it (its body was not read).
+    pub(super) fn closing(self) -> Self {
+        Self {
+            close: true,
+            ..self
         }
     }
 
@@ -61,11 +73,14 @@ impl Refusal {
     }
 
     pub(super) fn too_large(max_body_bytes: usize) -> Self {
-        Self::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            code::PAYLOAD_TOO_LARGE,
-            format!("the request body is larger than {max_body_bytes} bytes"),
-        )
+        Self {
+            close: true,
+            ..Self::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                code::PAYLOAD_TOO_LARGE,
+                format!("the request body is larger than {max_body_bytes} bytes"),
+            )
+        }
     }
 
     pub(super) fn method_not_allowed(message: &str, allow: &'static str) -> Self {
@@ -89,6 +104,11 @@ impl Refusal {
             response
                 .headers_mut()
                 .insert(header::ALLOW, HeaderValue::from_static(allow));
+        }
+        if self.close {
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
         }
         response
     }
@@ -184,6 +204,10 @@ impl<'a> Body<'a> {
 pub(super) struct Answered {
     pub response: Response,
     pub keep: Option<Entry>,
+    /// The cache hint of a successful answer (the shortest `max-age` of what
+    /// it read, `private` if any part is); `None` for one that must not be
+    /// stored (errors, refusals).
+    pub hint: Option<CacheControl>,
 }
 
 /// The answer to a batch, or to one request.
@@ -200,6 +224,7 @@ pub(super) async fn execute(
         )
         .into_response(media_type),
         keep: None,
+        hint: None,
     };
     let (answers, single) = match batch {
         BatchRequest::Single(request) => match schema.run(request, only_queries).await {
@@ -223,13 +248,32 @@ pub(super) async fn execute(
     // With the new media type, a request that never executed is a client
     // error (for a batch: when none of its operations executed);
     // `application/json` keeps 200 for every GraphQL response.
-    let status =
-        if media_type == MediaType::GraphQLResponse && answers.iter().all(|a| a.failed_early) {
+    let turned_away = answers
+        .iter()
+        .map(|a| a.turned_away)
+        .collect::<Option<Vec<_>>>();
+    let limited = turned_away.as_ref().and_then(|all| {
+        all.iter().find_map(|why| match why {
+            TurnedAway::RateLimited(limited) => Some(*limited),
+            TurnedAway::NotInList => None,
+        })
+    });
+    let status = match (&turned_away, limited) {
+        // Every operation turned away: HTTP says why, whatever the media type.
+        (Some(_), Some(_)) => StatusCode::TOO_MANY_REQUESTS,
+        (Some(_), None) => StatusCode::BAD_REQUEST,
+        _ if media_type == MediaType::GraphQLResponse && answers.iter().all(|a| a.failed_early) => {
             StatusCode::BAD_REQUEST
-        } else {
-            StatusCode::OK
-        };
+        }
+        _ => StatusCode::OK,
+    };
     let mut headers = HeaderMap::new();
+    if let Some(limited) = limited {
+        headers.insert(
+            header::RETRY_AFTER,
+            HeaderValue::from(limited.retry_after_secs),
+        );
+    }
     headers.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static(media_type.content_type()),
@@ -241,18 +285,14 @@ pub(super) async fn execute(
         cache_control = Some(cache_control.map_or(hint, |merged| merge(merged, hint)));
         headers.extend(answer.response.http_headers.clone());
     }
-    if succeeded
-        && let Some(value) = cache_control.and_then(|hint| hint.value())
-        && let Ok(value) = HeaderValue::from_str(&value)
-    {
-        headers.insert(header::CACHE_CONTROL, value);
-    }
+    let hint = cache_control.filter(|_| succeeded);
     if !single {
         let body = serde_json::to_vec(&answers.iter().map(Body::of).collect::<Vec<_>>())
             .unwrap_or_else(|_| internal_error());
         return Answered {
             response: (status, headers.clone(), body).into_response(),
             keep: None,
+            hint,
         };
     }
     let answer = answers.into_iter().next().expect("one answer");
@@ -270,6 +310,7 @@ pub(super) async fn execute(
         return Answered {
             response: (status, headers, internal_error()).into_response(),
             keep: None,
+            hint: None,
         };
     };
     let body = with_extensions(&head, &answer.response.extensions);
@@ -282,8 +323,13 @@ pub(super) async fn execute(
         cost: answer.cost,
         reads_data: answer.statements > 0,
         operation: answer.operation,
+        hint: hint.unwrap_or_default(),
     });
-    Answered { response, keep }
+    Answered {
+        response,
+        keep,
+        hint,
+    }
 }
 
 /// A body from its head (`{"data":...` without the closing brace) and its
@@ -320,6 +366,28 @@ fn merge(a: CacheControl, b: CacheControl) -> CacheControl {
             (a, b) => a.min(b),
         },
     }
+}
+
+/// A request refused by the per-client request limit, before it was read
+/// as GraphQL: HTTP 429 with `Retry-After`.
+pub(super) fn rate_limited(limited: Limited, media_type: MediaType) -> Response {
+    let err = crate::execution::rate_limited(limited);
+    let body = serde_json::to_vec(&json!({ "errors": [err] })).unwrap_or_else(|_| internal_error());
+    (
+        StatusCode::TOO_MANY_REQUESTS,
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(media_type.content_type()),
+            ),
+            (
+                header::RETRY_AFTER,
+                HeaderValue::from(limited.retry_after_secs),
+            ),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 fn internal_error() -> Vec<u8> {

@@ -20,15 +20,12 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use super::response::MediaType;
+use crate::execution::cost::Cost;
 use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode};
 use quick_cache::Weighter;
 use quick_cache::sync::Cache;
-use sea_orm::DatabaseConnection;
-
-use super::response::MediaType;
-use crate::data_version::DataVersion;
-use crate::execution::cost::Cost;
 
 /// How a request is known: its method, the media type of its answer and
 /// its bytes.
@@ -53,6 +50,9 @@ pub(super) struct Entry {
     pub reads_data: bool,
     /// The operation's name, for the metrics.
     pub operation: Option<String>,
+    /// Its cache hint: `Cache-Control` is written when it is served, from
+    /// the hint and whether an import is running then.
+    pub hint: async_graphql::CacheControl,
 }
 
 /// Weighs an entry by the bytes it holds.
@@ -70,14 +70,13 @@ impl Weighter<Key, std::sync::Arc<Entry>> for Bytesize {
 /// The response cache of one router.
 pub(super) struct ResponseCache {
     entries: Cache<Key, std::sync::Arc<Entry>, Bytesize>,
-    version: DataVersion,
     hits: AtomicU64,
     misses: AtomicU64,
 }
 
 impl ResponseCache {
-    /// A cache of at most `mib` MiB over `db`; `None` when `mib` is 0.
-    pub fn new(db: DatabaseConnection, mib: usize) -> Option<Self> {
+    /// A cache of at most `mib` MiB; `None` when `mib` is 0.
+    pub fn new(mib: usize) -> Option<Self> {
         if mib == 0 {
             return None;
         }
@@ -85,37 +84,28 @@ impl ResponseCache {
         Some(Self {
             // Sized for answers of a few KB; large ones weigh more.
             entries: Cache::with_weighter((bytes / 4096) as usize, bytes, Bytesize),
-            version: DataVersion::new(db),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
         })
     }
 
-    /// The kept answer to `key`, if it is still right.
-    pub async fn get(&self, key: &Key) -> Option<std::sync::Arc<Entry>> {
+    /// The kept answer to `key`, if it is still right for the data version
+    /// `current` (read before; `None` when it could not be read).
+    pub fn get(&self, key: &Key, current: Option<i64>) -> Option<std::sync::Arc<Entry>> {
         let Some(entry) = self.entries.get(key) else {
             self.misses.fetch_add(1, Ordering::Relaxed);
             return None;
         };
-        if let Some(version) = entry.version {
-            match self.version.current().await {
-                Ok(current) if current == version => {}
-                // Older data, or a version that cannot be read: not served.
-                _ => {
-                    self.entries.remove(key);
-                    self.misses.fetch_add(1, Ordering::Relaxed);
-                    return None;
-                }
-            }
+        if let Some(version) = entry.version
+            && current != Some(version)
+        {
+            // Older data, or a version that cannot be read: not served.
+            self.entries.remove(key);
+            self.misses.fetch_add(1, Ordering::Relaxed);
+            return None;
         }
         self.hits.fetch_add(1, Ordering::Relaxed);
         Some(entry)
-    }
-
-    /// The data version now, read before running a request whose answer may
-    /// be kept; `None` when it cannot be read (the answer is then not kept).
-    pub async fn version(&self) -> Option<i64> {
-        self.version.current().await.ok()
     }
 
     pub fn insert(&self, key: Key, entry: Entry) {

@@ -64,8 +64,10 @@ impl TestDb {
             }
             Backend::Postgres => {
                 static NEXT: AtomicUsize = AtomicUsize::new(0);
-                let server = std::env::var("TEST_POSTGRES_URL")
-                    .expect("TEST_POSTGRES_URL is set for PostgreSQL tests");
+                let server = std::env::var("TEST_POSTGRES_URL").expect(
+                    "TEST_POSTGRES_URL must name a PostgreSQL server: this build runs the \
+                     PostgreSQL tests (it was built with TEST_POSTGRES_URL or CI=true)",
+                );
                 let name = format!(
                     "registry_test_{}_{}_{}",
                     std::process::id(),
@@ -236,7 +238,8 @@ pub fn statements(response: &Value) -> u64 {
 }
 
 /// Declares each test twice: on SQLite, always, and on PostgreSQL, run when
-/// `TEST_POSTGRES_URL` was set at build time and reported as ignored otherwise.
+/// `TEST_POSTGRES_URL` was set at build time (or under CI, where it must be)
+/// and reported as ignored otherwise.
 #[macro_export]
 macro_rules! on_every_backend {
     ($(async fn $name:ident($backend:ident: Backend) $body:block)*) => {

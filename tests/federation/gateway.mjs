@@ -21,8 +21,9 @@ import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { ApolloGateway, IntrospectAndCompose, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
-import { Checks, REPO, assert, assertEqual, freePort, post, startRegistry, startTestSubgraph, stopAll } from './lib.mjs';
+import { Checks, REPO, assert, assertEqual, post, startRegistry, startTestSubgraph, stopAll } from './lib.mjs';
 
 /// What the gateway sent each subgraph, in order.
 const sent = [];
@@ -44,8 +45,22 @@ const SC38 = 'Cloud Computing and Distributed Platform';
 
 const id = (type, key) => Buffer.from(`${type}:${key}`).toString('base64url');
 
+/// The front end's trusted documents (tests/documents/front-end, written by
+/// `standards-registry manifest`): the gateway runs them by id, and the
+/// registry refuses anything else that does not come from the gateway.
+const MANIFEST_PATH = join(REPO, 'tests', 'documents', 'front-end.manifest.json');
+const manifest = JSON.parse(readFileSync(MANIFEST_PATH, 'utf8'));
+
 async function run(checks) {
-  const [registry, catalogue] = await Promise.all([startRegistry(), startTestSubgraph()]);
+  const [registry, catalogue] = await Promise.all([
+    startRegistry({}, [
+      '--trusted-documents', MANIFEST_PATH,
+      '--trusted-documents-mode', 'reject',
+      // The gateway, on loopback: its operations are its own making.
+      '--trusted-proxy', '127.0.0.1/32',
+    ]),
+    startTestSubgraph(),
+  ]);
   console.log(`registry at ${registry.url}, catalogue at ${catalogue.url}`);
 
   const gateway = new ApolloGateway({
@@ -64,11 +79,20 @@ async function run(checks) {
         },
       }),
   });
-  const server = new ApolloServer({ gateway });
+  // Apollo Server's persisted queries, filled with the manifest, run an
+  // operation sent by its id alone (the ids are the SHA-256 of the bodies).
+  const persisted = new Map(manifest.operations.map((operation) => [`apq:${operation.id}`, operation.body]));
+  const cache = {
+    get: async (key) => persisted.get(key),
+    set: async () => {},
+    delete: async () => {},
+  };
+  const server = new ApolloServer({ gateway, persistedQueries: { cache } });
   try {
-    const { url } = await startStandaloneServer(server, { listen: { host: '127.0.0.1', port: await freePort() } });
+    const { url } = await startStandaloneServer(server, { listen: { host: '127.0.0.1', port: 0 } });
     console.log(`gateway at ${url}\n`);
     await queries(checks, url, registry.url);
+    await trustedDocuments(checks, url, registry.url);
   } finally {
     await server.stop();
   }
@@ -379,6 +403,59 @@ async function queries(checks, url, registryUrl) {
     // Committee, WorkingGroup, Standard, Expert, Liaison: five loaders, one
     // statement each, whatever the number of representations.
     assertEqual(res.body.extensions?.cost?.sqlStatements, 5, 'SQL statements');
+  });
+}
+
+/// POSTs to `url` from the loopback address `localAddress` (not a trusted proxy).
+function postFrom(localAddress, url, payload) {
+  return new Promise((resolvePost, reject) => {
+    const body = JSON.stringify(payload);
+    const request = httpRequest(url, {
+      method: 'POST',
+      localAddress,
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+    }, (res) => {
+      let text = '';
+      res.on('data', (chunk) => { text += chunk; });
+      res.on('end', () => resolvePost({ status: res.statusCode, body: JSON.parse(text) }));
+    });
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
+async function trustedDocuments(checks, url, registryUrl) {
+  const standardPage = manifest.operations.find((operation) => operation.name === 'StandardPage');
+  await checks.check('an operation by id alone through the gateway: the manifest drives both', async () => {
+    const from = sent.length;
+    const res = await post(url, {
+      extensions: { persistedQuery: { version: 1, sha256Hash: standardPage.id } },
+      variables: { code: 'GB/T 45993-2025' },
+    });
+    assertEqual(res.status, 200, `status (${JSON.stringify(res.body)})`);
+    assertEqual(res.body, {
+      data: {
+        standard: {
+          code: 'GB/T 45993-2025',
+          title: 'Metaverse \u2013 Reference architecture',
+          status: 'PUBLISHED',
+          year: 2025,
+          committee: { code: 'SAC/TC28', name: TC28 },
+        },
+      },
+    }, 'answer');
+    assert(sent.slice(from).some((r) => r.subgraph === 'registry'), 'the gateway asked the registry');
+  });
+  await checks.check('the registry in reject mode: a client not behind the gateway is refused, by id it runs', async () => {
+    const refused = await postFrom('127.0.0.2', registryUrl, { query: '{ standard(code: "GB/T 45993-2025") { code } }' });
+    assertEqual(refused.status, 400, 'status');
+    assertEqual(refused.body.errors, [{
+      message: 'the operation is not in the trusted documents; send a trusted document by its id',
+      extensions: { code: 'PERSISTED_QUERY_NOT_IN_LIST' },
+    }], 'errors');
+    const byId = await postFrom('127.0.0.2', registryUrl, { documentId: `sha256:${standardPage.id}`, variables: { code: 'GB/T 45993-2025' } });
+    assertEqual(byId.status, 200, 'status');
+    assertEqual(byId.body.data.standard.committee, { code: 'SAC/TC28', name: TC28 }, 'data');
   });
 }
 

@@ -16,15 +16,15 @@ export const REPO = resolve(HERE, '..', '..');
 const START_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 10_000;
 
-/// A TCP port free on 127.0.0.1 right now.
-export function freePort() {
-  return new Promise((resolvePort, reject) => {
+/// A listening socket on a loopback port the system picks, bound here so it
+/// can be handed to a child (no port is probed free and released): its port
+/// and its file descriptor.
+function boundListener() {
+  return new Promise((resolveBound, reject) => {
     const server = createServer();
-    server.unref();
     server.on('error', reject);
     server.listen({ host: '127.0.0.1', port: 0 }, () => {
-      const { port } = server.address();
-      server.close(() => resolvePort(port));
+      resolveBound({ server, port: server.address().port, fd: server._handle.fd });
     });
   });
 }
@@ -66,8 +66,8 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   });
 }
 
-function startChild(name, command, args, options) {
-  const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+function startChild(name, command, args, options, extraFds = []) {
+  const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe', ...extraFds] });
   children.add(child);
   let output = '';
   const keep = (chunk) => {
@@ -110,33 +110,46 @@ export function registryBin() {
 
 /// Starts our server on a loopback port over a fresh SQLite file; resolves
 /// once /healthz answers. `env` adds settings (e.g. REGISTRY_MAX_BATCH).
-export async function startRegistry(env = {}) {
-  const port = await freePort();
+export async function startRegistry(env = {}, args = []) {
+  // The port is bound here and handed over as descriptor 3 (LISTEN_FDS=1,
+  // as systemd's socket activation does).
+  const { server: listener, port, fd } = await boundListener();
   const dir = mkdtempSync(join(tmpdir(), 'registry-federation-'));
   tempDirs.add(dir);
-  const started = startChild('registry', registryBin(), ['serve', '--bind', `127.0.0.1:${port}`], {
-    cwd: REPO,
-    env: {
-      ...process.env,
-      DATABASE_URL: `sqlite://${join(dir, 'registry.db')}?mode=rwc`,
-      REGISTRY_DATASET: join(REPO, 'data', 'registry.json'),
-      RUST_LOG: process.env.RUST_LOG ?? 'warn',
-      ...env,
-    },
-  });
+  let started;
+  try {
+    started = startChild('registry', registryBin(), ['serve', ...args], {
+      cwd: REPO,
+      env: {
+        ...process.env,
+        DATABASE_URL: `sqlite://${join(dir, 'registry.db')}?mode=rwc`,
+        REGISTRY_DATASET: join(REPO, 'data', 'registry.json'),
+        RUST_LOG: process.env.RUST_LOG ?? 'warn',
+        LISTEN_FDS: '1',
+        ...env,
+      },
+    }, [fd]);
+  } finally {
+    // The child holds its own copy; this process must not accept on it.
+    listener.close();
+  }
   const base = `http://127.0.0.1:${port}`;
   await waitUntil(started, async () => (await fetch(`${base}/healthz`)).ok);
   return { ...started, url: `${base}/graphql` };
 }
 
-/// Starts the catalogue test subgraph on a loopback port; resolves once it answers.
+/// Starts the catalogue test subgraph on a loopback port it picks itself
+/// (PORT=0) and names when ready; resolves once it answers.
 export async function startTestSubgraph() {
-  const port = await freePort();
   const started = startChild('catalogue subgraph', process.execPath, [join(HERE, 'test-subgraph.mjs')], {
     cwd: HERE,
-    env: { ...process.env, PORT: String(port) },
+    env: { ...process.env, PORT: '0' },
   });
-  const url = `http://127.0.0.1:${port}/`;
+  let url;
+  await waitUntil(started, async () => {
+    url = started.output().match(/ready at (http:\S+)/)?.[1];
+    return url !== undefined;
+  });
   await waitUntil(started, async () => {
     const res = await fetch(url, {
       method: 'POST',

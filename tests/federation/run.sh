@@ -37,7 +37,7 @@ failed=0
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
-for script in compose.mjs gateway.mjs audit.mjs; do
+for script in compose.mjs cost.mjs gateway.mjs audit.mjs; do
   echo "== ${script%.mjs}"
   node "$script" 2>&1 | tee "$log"
   status=${PIPESTATUS[0]}

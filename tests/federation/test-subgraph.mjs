@@ -220,6 +220,7 @@ export function schema() {
 }
 
 async function main() {
+  // PORT=0: the system picks one, named in the ready line.
   const port = Number(process.env.PORT ?? 4002);
   const server = new ApolloServer({ schema: schema() });
   const { url } = await startStandaloneServer(server, {
