@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, ExecResult,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseConnectionType,
+    DbBackend, DbErr, ExecResult,
     QueryResult, Statement,
 };
 
@@ -79,6 +80,22 @@ pub async fn connect_with_retry(config: &DatabaseConfig) -> Result<DatabaseConne
             Err(err) => return Err(err),
         }
     }
+}
+
+/// The connection the schema reads through. On a SQLite file its reads run
+/// in place, without sqlx's connection threads (`sqlite_reads.rs`), through
+/// read-only connections mapping `mmap_mib` of the file each; on PostgreSQL,
+/// in memory, or when `db` reads in place already, `db` itself.
+pub fn for_reads(db: &DatabaseConnection, mmap_mib: u32) -> Result<DatabaseConnection, DbErr> {
+    let DatabaseConnectionType::SqlxSqlitePoolConnection(_) = &db.inner else {
+        return Ok(db.clone());
+    };
+    let options = db.get_sqlite_connection_pool().connect_options();
+    let path = options.get_filename();
+    if path.as_os_str() == ":memory:" {
+        return Ok(db.clone());
+    }
+    crate::sqlite_reads::connect(path, u64::from(mmap_mib) << 20)
 }
 
 /// Applies every pending migration.

@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod playground;
 pub mod schema;
 pub mod sdl;
+mod sqlite_reads;
 pub mod telemetry;
 
 pub use config::{SchemaConfig, ServeConfig};

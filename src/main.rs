@@ -98,7 +98,8 @@ async fn run(
                     config.dataset.display()
                 );
             }
-            let schema = build_schema(db.clone(), &config.schema);
+            let reads = db::for_reads(&db, cli.database.sqlite_mmap_mib)?;
+            let schema = build_schema(reads, &config.schema);
             let app = http::app(schema, db, &config.schema);
             let listener = match inherited {
                 Some(listener) => {

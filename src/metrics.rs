@@ -35,7 +35,7 @@ use metrics::{counter, describe_counter, describe_gauge, describe_histogram, gau
 use metrics_exporter_prometheus::{
     Matcher, PrometheusBuilder, PrometheusHandle, PrometheusRecorder,
 };
-use sea_orm::{DatabaseConnection, DbBackend};
+use sea_orm::{DatabaseConnection, DatabaseConnectionType};
 
 use crate::config::MAX_METRIC_LABELS;
 
@@ -294,8 +294,8 @@ struct PoolUse {
 
 impl PoolUse {
     fn of(db: &DatabaseConnection) -> Option<Self> {
-        match db.get_database_backend() {
-            DbBackend::Sqlite => {
+        match &db.inner {
+            DatabaseConnectionType::SqlxSqlitePoolConnection(_) => {
                 let pool = db.get_sqlite_connection_pool();
                 Some(Self {
                     size: f64::from(pool.size()),
@@ -303,7 +303,7 @@ impl PoolUse {
                     max: f64::from(pool.options().get_max_connections()),
                 })
             }
-            DbBackend::Postgres => {
+            DatabaseConnectionType::SqlxPostgresPoolConnection(_) => {
                 let pool = db.get_postgres_connection_pool();
                 Some(Self {
                     size: f64::from(pool.size()),

@@ -77,7 +77,13 @@ pub fn build_schema_with(
         schema = schema.extension(Tracing);
     }
     let schema = schema.data(config.clone()).finish();
-    RegistrySchema::new(schema, db, config, admission, clock)
+    // A connection from `db::for_reads` is kept; a SQLite pool is read in
+    // place here with the default memory map.
+    let reads = crate::db::for_reads(&db, crate::config::DEFAULT_SQLITE_MMAP_MIB).unwrap_or_else(|err| {
+        tracing::warn!(error = %err, "reading through the pool: the file cannot be read in place");
+        db
+    });
+    RegistrySchema::new(schema, reads, config, admission, clock)
 }
 
 /// The SDL a federation gateway composes: what `schema.graphql` holds and

@@ -140,6 +140,11 @@ impl RegistrySchema {
         }))
     }
 
+    /// The connection requests read through.
+    pub fn database(&self) -> &DatabaseConnection {
+        &self.0.db
+    }
+
     /// The per-client limits (the HTTP layer counts requests on them).
     pub fn client_limits(&self) -> &ClientLimits {
         &self.0.limits

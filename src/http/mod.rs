@@ -97,8 +97,9 @@ struct AppState {
     trusted_proxies: Arc<[ipnet::IpNet]>,
 }
 
-/// The service's router: `schema` answers GraphQL, `db` (the connection the
-/// schema serves) answers `/readyz` and the pool gauges of `/metrics`.
+/// The service's router: `schema` answers GraphQL and says the data version,
+/// `db` (the pool the schema's reads come from) answers `/readyz` and the
+/// pool gauges of `/metrics`.
 pub fn app(schema: RegistrySchema, db: DatabaseConnection, config: &SchemaConfig) -> Router {
     let limits = Limits {
         max_batch: config.max_batch,
@@ -107,9 +108,10 @@ pub fn app(schema: RegistrySchema, db: DatabaseConnection, config: &SchemaConfig
     let cache = ResponseCache::new(config.response_cache_mib).map(Arc::new);
     let metrics = Metrics::new();
     let schema_tag = cache_headers::schema_tag(schema.sdl()).into();
+    let version = Arc::new(DataVersion::new(schema.database().clone()));
     let state = AppState {
         schema,
-        version: Arc::new(DataVersion::new(db.clone())),
+        version,
         schema_tag,
         db,
         metrics: metrics.clone(),
