@@ -8,8 +8,7 @@ use std::time::{Duration, Instant};
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseConnectionType,
-    DbBackend, DbErr, ExecResult,
-    QueryResult, Statement,
+    DbBackend, DbErr, ExecResult, QueryResult, Statement,
 };
 
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};

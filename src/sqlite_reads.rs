@@ -32,8 +32,8 @@ use rusqlite::types::{Value as Stored, ValueRef};
 use rusqlite::{Connection, OpenFlags};
 use sea_orm::sea_query::Value;
 use sea_orm::{
-    ColumnTrait, ColumnType, DatabaseConnection, DbBackend, DbErr,
-    EntityTrait, IdenStatic, Iterable, ProxyDatabaseConnector, ProxyDatabaseTrait, ProxyExecResult, ProxyRow, RuntimeErr,
+    ColumnTrait, ColumnType, DatabaseConnection, DbBackend, DbErr, EntityTrait, IdenStatic,
+    Iterable, ProxyDatabaseConnector, ProxyDatabaseTrait, ProxyExecResult, ProxyRow, RuntimeErr,
     Statement,
 };
 use thread_local::ThreadLocal;
@@ -100,9 +100,7 @@ fn add<E: EntityTrait + Default>(types: &mut HashMap<(String, String), Kind>) {
             | ColumnType::Integer
             | ColumnType::TinyUnsigned
             | ColumnType::SmallUnsigned => Kind::Int,
-            ColumnType::BigInteger | ColumnType::Unsigned | ColumnType::BigUnsigned => {
-                Kind::BigInt
-            }
+            ColumnType::BigInteger | ColumnType::Unsigned | ColumnType::BigUnsigned => Kind::BigInt,
             ColumnType::Boolean => Kind::Bool,
             ColumnType::Float | ColumnType::Double | ColumnType::Decimal(_) => Kind::Double,
             ColumnType::Json | ColumnType::JsonBinary => Kind::Json,
@@ -152,7 +150,11 @@ impl SqliteReads {
         connection.busy_timeout(BUSY_TIMEOUT)?;
         connection.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         connection.pragma_update(None, "temp_store", "memory")?;
-        connection.pragma_update(None, "mmap_size", i64::try_from(self.mmap_bytes).unwrap_or(i64::MAX))?;
+        connection.pragma_update(
+            None,
+            "mmap_size",
+            i64::try_from(self.mmap_bytes).unwrap_or(i64::MAX),
+        )?;
         Ok(connection)
     }
 
@@ -209,10 +211,8 @@ impl ProxyDatabaseTrait for SqliteReads {
     async fn execute(&self, statement: Statement) -> Result<ProxyExecResult, DbErr> {
         let parameters = parameters(&statement)?;
         self.with_connection(|connection| {
-            let changed = connection.execute(
-                &statement.sql,
-                rusqlite::params_from_iter(parameters),
-            )?;
+            let changed =
+                connection.execute(&statement.sql, rusqlite::params_from_iter(parameters))?;
             Ok(ProxyExecResult::new(
                 u64::try_from(connection.last_insert_rowid()).unwrap_or_default(),
                 changed as u64,
@@ -258,7 +258,11 @@ fn stored(value: &Value) -> Result<Stored, DbErr> {
         Value::Json(v) => v
             .as_ref()
             .map_or(Stored::Null, |json| Stored::Text(json.to_string())),
-        other => return Err(failed(format!("a value SQLite reads cannot bind: {other:?}"))),
+        other => {
+            return Err(failed(format!(
+                "a value SQLite reads cannot bind: {other:?}"
+            )));
+        }
     })
 }
 
@@ -280,8 +284,13 @@ fn value(stored: ValueRef<'_>, kind: Kind) -> rusqlite::Result<Value> {
         (ValueRef::Integer(v), _) => Value::BigInt(Some(v)),
         (ValueRef::Real(v), _) => Value::Double(Some(v)),
         (ValueRef::Text(bytes), Kind::Json) => {
-            let json = serde_json::from_slice(bytes)
-                .map_err(|err| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(err)))?;
+            let json = serde_json::from_slice(bytes).map_err(|err| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    0,
+                    rusqlite::types::Type::Text,
+                    Box::new(err),
+                )
+            })?;
             Value::Json(Some(Box::new(json)))
         }
         (ValueRef::Text(bytes), _) => Value::String(Some(text(bytes))),
