@@ -42,6 +42,14 @@ use thread_local::ThreadLocal;
 /// that truncates the write-ahead log after an import).
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// Page cache of each read connection, in KiB. SQLite's default (2 MiB) is
+/// smaller than the index a filtered count walks at size M (the PUBLISHED
+/// half of `idx_standard_status_code` is 4.6 MiB), so every count read its
+/// pages from the kernel again: a fifth of the time of a filtered page went
+/// to `pread` copies (`perf`). Pages are held only once read, at most this
+/// much per runtime thread.
+const PAGE_CACHE_KIB: i64 = 16 * 1024;
+
 /// Prepared statements kept per connection: every distinct statement the
 /// schema runs, with room to spare.
 const STATEMENT_CACHE: usize = 256;
@@ -150,6 +158,7 @@ impl SqliteReads {
         connection.busy_timeout(BUSY_TIMEOUT)?;
         connection.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         connection.pragma_update(None, "temp_store", "memory")?;
+        connection.pragma_update(None, "cache_size", -PAGE_CACHE_KIB)?;
         connection.pragma_update(
             None,
             "mmap_size",
