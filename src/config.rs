@@ -14,8 +14,6 @@ use crate::execution::trusted_documents::TrustedDocuments;
 pub const DEFAULT_BIND: &str = "127.0.0.1:8000";
 /// The embedded database: an SQLite file in the working directory, created on first start.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://standards-registry.db?mode=rwc";
-/// The dataset loaded into an empty database on first start.
-pub const DEFAULT_DATASET: &str = "data/registry.json";
 /// The largest page a connection serves; a larger `first` or `last` is refused.
 pub const MAX_PAGE_SIZE: usize = 100;
 /// The page size when a client asks for neither `first` nor `last`.
@@ -175,9 +173,10 @@ pub struct ServeConfig {
     /// Address to listen on.
     #[arg(long, env = "REGISTRY_BIND", default_value = DEFAULT_BIND, global = true)]
     pub bind: SocketAddr,
-    /// Dataset loaded when the database is empty at start.
-    #[arg(long, env = "REGISTRY_DATASET", default_value = DEFAULT_DATASET, global = true)]
-    pub dataset: PathBuf,
+    /// Dataset file loaded when the database is empty at start (default: the registry's
+    /// own dataset, data/registry.json, built into the binary).
+    #[arg(long, env = "REGISTRY_DATASET", global = true)]
+    pub dataset: Option<PathBuf>,
     /// How long in-flight requests may run on after Ctrl-C or SIGTERM, in seconds.
     #[arg(long, env = "REGISTRY_SHUTDOWN_GRACE_SECS", default_value_t = DEFAULT_SHUTDOWN_GRACE_SECS, global = true)]
     pub shutdown_grace_secs: u64,

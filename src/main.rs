@@ -91,12 +91,9 @@ async fn run(
         }
         Command::Serve => {
             let config = cli.serve;
-            if let Some(summary) = dataset::load_if_empty(&db, &config.dataset).await? {
-                tracing::info!(
-                    ?summary,
-                    "empty database: loaded {}",
-                    config.dataset.display()
-                );
+            let source = dataset::DatasetSource::from_option(config.dataset.as_deref());
+            if let Some(summary) = dataset::load_if_empty(&db, &source).await? {
+                tracing::info!(?summary, "empty database: loaded {source}");
             }
             let reads = db::for_reads(&db, cli.database.sqlite_mmap_mib)?;
             let schema = build_schema(reads, &config.schema);

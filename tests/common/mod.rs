@@ -4,6 +4,7 @@
 //! over it, and helpers that run a query and return its JSON.
 #![allow(dead_code)]
 
+pub mod binary;
 mod http;
 #[allow(unused_imports)]
 pub use http::*;

@@ -1,0 +1,84 @@
+//! The binary as an operator runs it: from any directory, with the
+//! environment a deployment sets, several at once on one database.
+
+mod common;
+use common::binary::{Process, run_to_end};
+use common::*;
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+/// How long a server may take to migrate, load and listen (a debug build on
+/// a busy machine).
+const START: Duration = Duration::from_secs(120);
+
+/// Committees and standards of `data/registry.json`, counted from the file.
+fn dataset_counts() -> (usize, usize) {
+    let dataset: Value = serde_json::from_str(&dataset_text()).unwrap();
+    (
+        dataset["committees"].as_array().unwrap().len(),
+        dataset["standards"].as_array().unwrap().len(),
+    )
+}
+
+const COUNTS: &str = "{ committees { totalCount } standards { totalCount } }";
+
+// Guards the built-in dataset: started in an empty directory (no
+// data/registry.json beside it), the binary creates its SQLite file there
+// and serves the whole registry.
+#[test]
+fn the_binary_serves_the_full_registry_from_an_empty_directory() {
+    assert_eq!(dataset_counts(), (11, 131));
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Process::serve(&[], &[], dir.path());
+    server.wait_ready(START);
+    let answer = server.query(COUNTS);
+    assert_eq!(
+        answer["data"],
+        json!({ "committees": { "totalCount": 11 }, "standards": { "totalCount": 131 } }),
+        "{answer}"
+    );
+    assert!(
+        server
+            .output()
+            .contains("empty database: loaded the built-in dataset (data/registry.json)"),
+        "{}",
+        server.output()
+    );
+    assert!(dir.path().join("standards-registry.db").exists());
+}
+
+// `--dataset FILE` still replaces the built-in dataset.
+#[test]
+fn dataset_names_a_file_loaded_instead() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut dataset: Value = serde_json::from_str(&dataset_text()).unwrap();
+    // Only the first committee: no group, standard, expert or liaison.
+    let first = dataset["committees"][0].clone();
+    dataset["committees"] = json!([first]);
+    for key in [
+        "workingGroups",
+        "standards",
+        "experts",
+        "positions",
+        "liaisons",
+        "statistics",
+    ] {
+        dataset[key] = json!([]);
+    }
+    let file = dir.path().join("mine.json");
+    std::fs::write(&file, dataset.to_string()).unwrap();
+    let mut server = Process::serve(&["--dataset", "mine.json"], &[], dir.path());
+    server.wait_ready(START);
+    assert_eq!(
+        server.query(COUNTS)["data"],
+        json!({ "committees": { "totalCount": 1 }, "standards": { "totalCount": 0 } })
+    );
+    // A missing file stops the server, naming it.
+    let empty = tempfile::tempdir().unwrap();
+    let output = run_to_end(&["--dataset", "missing.json"], &[], empty.path());
+    assert!(!output.status.success());
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("cannot read missing.json"), "{text}");
+}
