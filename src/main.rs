@@ -82,10 +82,17 @@ async fn run(
         _ => {}
     }
     let db = db::connect_with_retry(&cli.database).await?;
+    // Servers started at once on one database take turns to migrate and
+    // load: the first does, the others find it done.
+    let startup = db::startup_lock(&db).await?;
     db::migrate(&db).await?;
     match command {
-        Command::Migrate => tracing::info!("migrations applied"),
+        Command::Migrate => {
+            startup.release().await?;
+            tracing::info!("migrations applied");
+        }
         Command::Import { file } => {
+            startup.release().await?;
             let summary = dataset::import_file(&db, &file).await?;
             tracing::info!(?summary, "imported {}", file.display());
         }
@@ -95,6 +102,7 @@ async fn run(
             if let Some(summary) = dataset::load_if_empty(&db, &source).await? {
                 tracing::info!(?summary, "empty database: loaded {source}");
             }
+            startup.release().await?;
             let reads = db::for_reads(&db, cli.database.sqlite_mmap_mib)?;
             let schema = build_schema(reads, &config.schema);
             let app = http::app(schema, db, &config.schema);

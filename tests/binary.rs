@@ -82,3 +82,73 @@ fn dataset_names_a_file_loaded_instead() {
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(text.contains("cannot read missing.json"), "{text}");
 }
+
+/// Rows of `table` in `test_db`.
+async fn rows(test_db: &TestDb, table: &str) -> i64 {
+    use sea_orm::{ConnectionTrait, Statement};
+    let row = test_db
+        .db
+        .query_one_raw(Statement::from_string(
+            test_db.db.get_database_backend(),
+            format!("SELECT COUNT(*) AS n FROM {table}"),
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get("", "n").unwrap()
+}
+
+/// Three servers started at once on one new database: they take turns
+/// under the startup lock, so the migrations run once and the dataset is
+/// loaded once (one import: the data version is 1), and all three serve it.
+async fn servers_started_at_once_load_once(backend: Backend) {
+    use sea_orm::{ConnectionTrait, Statement};
+    let test_db = TestDb::blank(backend).await;
+    let dir = tempfile::tempdir().unwrap();
+    let env = [("DATABASE_URL", test_db.url.as_str())];
+    let mut servers: Vec<Process> = (0..3)
+        .map(|_| Process::serve(&[], &env, dir.path()))
+        .collect();
+    for server in &mut servers {
+        server.wait_ready(START);
+    }
+    for server in &servers {
+        assert_eq!(
+            server.query(COUNTS)["data"],
+            json!({ "committees": { "totalCount": 11 }, "standards": { "totalCount": 131 } })
+        );
+    }
+    let loaded = servers
+        .iter()
+        .filter(|server| server.output().contains("empty database: loaded"))
+        .count();
+    assert_eq!(loaded, 1, "one server loads the dataset");
+    assert_eq!(rows(&test_db, "committee").await, 11);
+    assert_eq!(rows(&test_db, "standard").await, 131);
+    assert_eq!(rows(&test_db, "liaison").await, 35);
+    let version = test_db
+        .db
+        .query_one_raw(Statement::from_string(
+            test_db.db.get_database_backend(),
+            "SELECT version FROM registry_version",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(version.try_get::<i64>("", "version").unwrap(), 1);
+    drop(servers);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_servers_started_at_once_load_once() {
+    servers_started_at_once_load_once(Backend::Sqlite).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "set TEST_POSTGRES_URL to run against PostgreSQL"
+)]
+async fn postgres_servers_started_at_once_load_once() {
+    servers_started_at_once_load_once(Backend::Postgres).await
+}
