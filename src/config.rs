@@ -177,6 +177,10 @@ pub struct ServeConfig {
     /// own dataset, data/registry.json, built into the binary).
     #[arg(long, env = "REGISTRY_DATASET", global = true)]
     pub dataset: Option<PathBuf>,
+    /// Serve `/metrics` on a listener of its own at this address (and not on `--bind`),
+    /// e.g. to keep it off a public port.
+    #[arg(long, env = "REGISTRY_METRICS_BIND", global = true)]
+    pub metrics_bind: Option<SocketAddr>,
     /// How long in-flight requests may run on after Ctrl-C or SIGTERM, in seconds.
     #[arg(long, env = "REGISTRY_SHUTDOWN_GRACE_SECS", default_value_t = DEFAULT_SHUTDOWN_GRACE_SECS, global = true)]
     pub shutdown_grace_secs: u64,
@@ -246,6 +250,11 @@ pub struct SchemaConfig {
     /// Serve the GraphiQL playground at `/`; `false` for a locked-down public deployment.
     #[arg(long, env = "REGISTRY_PLAYGROUND", default_value_t = true, action = clap::ArgAction::Set, global = true)]
     pub playground: bool,
+    /// Answer introspection (`__schema`, `__type`); `false` refuses it with
+    /// INTROSPECTION_DISABLED, while `_service { sdl }` still serves gateways the schema
+    /// (the playground needs introspection).
+    #[arg(long, env = "REGISTRY_INTROSPECTION", default_value_t = true, action = clap::ArgAction::Set, global = true)]
+    pub introspection: bool,
     /// Trusted documents: an Apollo persisted query manifest (`standards-registry
     /// manifest DIR` writes one). Operations may then be sent by id alone (GraphQL over
     /// HTTP's `documentId`, or `extensions.persistedQuery`), and others are logged or
@@ -302,6 +311,7 @@ impl Default for SchemaConfig {
             readyz_timeout_ms: DEFAULT_READYZ_TIMEOUT_MS,
             resolver_spans: false,
             playground: true,
+            introspection: true,
             trusted_documents: None,
             trusted_documents_mode: TrustedMode::Log,
             trusted_proxies: Vec::new(),

@@ -105,7 +105,22 @@ async fn run(
             startup.release().await?;
             let reads = db::for_reads(&db, cli.database.sqlite_mmap_mib)?;
             let schema = build_schema(reads, &config.schema);
-            let app = http::app(schema, db, &config.schema);
+            let app = match config.metrics_bind {
+                Some(metrics_bind) => {
+                    let (app, metrics) = http::split_app(schema, db, &config.schema);
+                    let listener = tokio::net::TcpListener::bind(metrics_bind).await?;
+                    let address = listener.local_addr()?;
+                    tracing::info!("serving metrics on http://{address}/metrics");
+                    // Ends with the process: scrapes are short and hold nothing.
+                    tokio::spawn(async move {
+                        if let Err(err) = axum::serve(listener, metrics).await {
+                            tracing::error!("the metrics listener failed: {err}");
+                        }
+                    });
+                    app
+                }
+                None => http::app(schema, db, &config.schema),
+            };
             let listener = match inherited {
                 Some(listener) => {
                     listener.set_nonblocking(true)?;

@@ -152,3 +152,50 @@ async fn sqlite_servers_started_at_once_load_once() {
 async fn postgres_servers_started_at_once_load_once() {
     servers_started_at_once_load_once(Backend::Postgres).await
 }
+
+// `--metrics-bind`: `/metrics` on a listener of its own (a port the server
+// picks here, read from its log), and not on the main one.
+#[test]
+fn metrics_bind_moves_metrics_to_a_listener_of_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Process::serve(&["--metrics-bind", "127.0.0.1:0"], &[], dir.path());
+    server.wait_ready(START);
+    server.wait_for_output("serving metrics on http://", START);
+    let output = server.output();
+    let port: u16 = output
+        .split("serving metrics on http://127.0.0.1:")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .and_then(|port| port.parse().ok())
+        .unwrap_or_else(|| panic!("no metrics address in the log:\n{output}"));
+    let (status, _) = common::binary::http(server.port, "GET", "/metrics", "").unwrap();
+    assert_eq!(status, 404);
+    let (status, text) = common::binary::http(port, "GET", "/metrics", "").unwrap();
+    assert_eq!(status, 200);
+    assert!(
+        text.contains("# TYPE http_requests_total counter"),
+        "{text}"
+    );
+    let (status, _) =
+        common::binary::http(port, "GET", "/graphql?query=%7B__typename%7D", "").unwrap();
+    assert_eq!(status, 404);
+}
+
+// `--introspection false` through the binary, from its environment variable.
+#[test]
+fn introspection_false_refuses_introspection_in_the_binary() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Process::serve(&[], &[("REGISTRY_INTROSPECTION", "false")], dir.path());
+    server.wait_ready(START);
+    let answer = server.query("{ __schema { queryType { name } } }");
+    assert_eq!(
+        answer["errors"][0]["extensions"]["code"], "INTROSPECTION_DISABLED",
+        "{answer}"
+    );
+    assert!(answer.get("data").is_none(), "{answer}");
+    let answer = server.query("{ _service { sdl } }");
+    assert_eq!(
+        answer["data"]["_service"]["sdl"],
+        standards_registry::export_sdl()
+    );
+}
