@@ -132,19 +132,12 @@ enum Held {
     Nothing,
 }
 
-/// Waits for the startup lock of `db`'s database (see [`StartupLock`]).
+/// Waits for the startup lock of `db`'s database (see [`StartupLock`]),
+/// saying so in the log when another server holds it.
 pub async fn startup_lock(db: &DatabaseConnection) -> Result<StartupLock, DbErr> {
-    use sea_orm::TransactionTrait;
     let held = match &db.inner {
         DatabaseConnectionType::SqlxPostgresPoolConnection(_) => {
-            let txn = db.begin().await?;
-            // The wait is as long as the other server's migrations and
-            // load, beyond `statement_timeout_ms`.
-            txn.execute_unprepared("SET LOCAL statement_timeout = 0")
-                .await?;
-            txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({STARTUP_LOCK_KEY})"))
-                .await?;
-            Held::Postgres(txn)
+            Held::Postgres(advisory_lock(db).await?)
         }
         DatabaseConnectionType::SqlxSqlitePoolConnection(_) => {
             let options = db.get_sqlite_connection_pool().connect_options();
@@ -154,24 +147,73 @@ pub async fn startup_lock(db: &DatabaseConnection) -> Result<StartupLock, DbErr>
             } else {
                 let mut lock_path = path.as_os_str().to_owned();
                 lock_path.push(".lock");
-                let file = tokio::task::spawn_blocking(move || {
-                    let file = std::fs::OpenOptions::new()
-                        .create(true)
-                        .truncate(false)
-                        .write(true)
-                        .open(&lock_path)?;
-                    file.lock()?;
-                    Ok::<_, std::io::Error>(file)
-                })
-                .await
-                .map_err(|err| DbErr::Custom(format!("waiting for the startup lock: {err}")))?
-                .map_err(|err| DbErr::Custom(format!("cannot lock the database: {err}")))?;
-                Held::File(file)
+                file_lock(lock_path.into()).await?
             }
         }
         _ => Held::Nothing,
     };
     Ok(StartupLock { held })
+}
+
+const WAITING: &str = "another server is migrating or loading this database: waiting for it";
+
+async fn advisory_lock(db: &DatabaseConnection) -> Result<sea_orm::DatabaseTransaction, DbErr> {
+    use sea_orm::TransactionTrait;
+    let txn = db.begin().await?;
+    // The wait is as long as the other server's migrations and load,
+    // beyond `statement_timeout_ms`.
+    txn.execute_unprepared("SET LOCAL statement_timeout = 0")
+        .await?;
+    let taken = txn
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            format!("SELECT pg_try_advisory_xact_lock({STARTUP_LOCK_KEY}) AS taken"),
+        ))
+        .await?
+        .map(|row| row.try_get::<bool>("", "taken"))
+        .transpose()?
+        .unwrap_or(false);
+    if !taken {
+        tracing::info!("{WAITING}");
+        txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({STARTUP_LOCK_KEY})"))
+            .await?;
+    }
+    Ok(txn)
+}
+
+/// An exclusive lock on `path`. A file that cannot be created (a read-only
+/// directory, as a read-only deployment has) is no lock: such a server
+/// migrates and loads nothing anyway.
+async fn file_lock(path: std::path::PathBuf) -> Result<Held, DbErr> {
+    let file = match std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+    {
+        Ok(file) => file,
+        Err(err) => {
+            tracing::warn!(path = %path.display(), error = %err, "no startup lock: the lock file cannot be created");
+            return Ok(Held::Nothing);
+        }
+    };
+    let file = match file.try_lock() {
+        Ok(()) => file,
+        Err(std::fs::TryLockError::WouldBlock) => {
+            tracing::info!("{WAITING}");
+            tokio::task::spawn_blocking(move || file.lock().map(|()| file))
+                .await
+                .map_err(|err| DbErr::Custom(format!("waiting for the startup lock: {err}")))?
+                .map_err(|err| DbErr::Custom(format!("cannot lock {}: {err}", path.display())))?
+        }
+        Err(std::fs::TryLockError::Error(err)) => {
+            return Err(DbErr::Custom(format!(
+                "cannot lock {}: {err}",
+                path.display()
+            )));
+        }
+    };
+    Ok(Held::File(file))
 }
 
 impl StartupLock {
