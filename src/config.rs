@@ -14,8 +14,6 @@ use crate::execution::trusted_documents::TrustedDocuments;
 pub const DEFAULT_BIND: &str = "127.0.0.1:8000";
 /// The embedded database: an SQLite file in the working directory, created on first start.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://standards-registry.db?mode=rwc";
-/// The dataset loaded into an empty database on first start.
-pub const DEFAULT_DATASET: &str = "data/registry.json";
 /// The largest page a connection serves; a larger `first` or `last` is refused.
 pub const MAX_PAGE_SIZE: usize = 100;
 /// The page size when a client asks for neither `first` nor `last`.
@@ -175,9 +173,14 @@ pub struct ServeConfig {
     /// Address to listen on.
     #[arg(long, env = "REGISTRY_BIND", default_value = DEFAULT_BIND, global = true)]
     pub bind: SocketAddr,
-    /// Dataset loaded when the database is empty at start.
-    #[arg(long, env = "REGISTRY_DATASET", default_value = DEFAULT_DATASET, global = true)]
-    pub dataset: PathBuf,
+    /// Dataset file loaded when the database is empty at start (default: the registry's
+    /// own dataset, data/registry.json, built into the binary).
+    #[arg(long, env = "REGISTRY_DATASET", global = true)]
+    pub dataset: Option<PathBuf>,
+    /// Serve `/metrics` on a listener of its own at this address (and not on `--bind`),
+    /// e.g. to keep it off a public port.
+    #[arg(long, env = "REGISTRY_METRICS_BIND", global = true)]
+    pub metrics_bind: Option<SocketAddr>,
     /// How long in-flight requests may run on after Ctrl-C or SIGTERM, in seconds.
     #[arg(long, env = "REGISTRY_SHUTDOWN_GRACE_SECS", default_value_t = DEFAULT_SHUTDOWN_GRACE_SECS, global = true)]
     pub shutdown_grace_secs: u64,
@@ -247,6 +250,11 @@ pub struct SchemaConfig {
     /// Serve the GraphiQL playground at `/`; `false` for a locked-down public deployment.
     #[arg(long, env = "REGISTRY_PLAYGROUND", default_value_t = true, action = clap::ArgAction::Set, global = true)]
     pub playground: bool,
+    /// Answer introspection (`__schema`, `__type`); `false` refuses it with
+    /// INTROSPECTION_DISABLED, while `_service { sdl }` still serves gateways the schema
+    /// (the playground needs introspection).
+    #[arg(long, env = "REGISTRY_INTROSPECTION", default_value_t = true, action = clap::ArgAction::Set, global = true)]
+    pub introspection: bool,
     /// Trusted documents: an Apollo persisted query manifest (`standards-registry
     /// manifest DIR` writes one). Operations may then be sent by id alone (GraphQL over
     /// HTTP's `documentId`, or `extensions.persistedQuery`), and others are logged or
@@ -303,6 +311,7 @@ impl Default for SchemaConfig {
             readyz_timeout_ms: DEFAULT_READYZ_TIMEOUT_MS,
             resolver_spans: false,
             playground: true,
+            introspection: true,
             trusted_documents: None,
             trusted_documents_mode: TrustedMode::Log,
             trusted_proxies: Vec::new(),

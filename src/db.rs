@@ -97,9 +97,136 @@ pub fn for_reads(db: &DatabaseConnection, mmap_mib: u32) -> Result<DatabaseConne
     crate::sqlite_reads::connect(path, u64::from(mmap_mib) << 20)
 }
 
-/// Applies every pending migration.
+/// Applies every pending migration. When several servers may start at once,
+/// call it under [`startup_lock`].
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     Migrator::up(db, None).await
+}
+
+/// The PostgreSQL advisory lock every server of this registry takes to
+/// migrate and load: "stdreg" and 1.
+const STARTUP_LOCK_KEY: i64 = 0x7374_6472_6567_0001;
+
+/// Held while one server migrates the database and loads the first-start
+/// dataset, so that servers started at once on an empty database take
+/// turns: the first migrates and loads, the others wait, then find the
+/// migrations applied and the data loaded, and load nothing.
+///
+/// On PostgreSQL a transaction-level advisory lock, on a connection of its
+/// own (a transaction the lock ends with); the work runs on the pool's other
+/// connections. On an SQLite file an exclusive lock on `FILE.lock` beside it:
+/// SQLite's own write lock cannot be held on one connection while others of
+/// the pool write, and a lock on the database file itself would be dropped
+/// with SQLite's POSIX locks when its descriptor closes. In memory nothing is
+/// shared, and nothing is locked.
+#[must_use = "the lock is released when this is released or dropped"]
+#[derive(Debug)]
+pub struct StartupLock {
+    held: Held,
+}
+
+#[derive(Debug)]
+enum Held {
+    Postgres(sea_orm::DatabaseTransaction),
+    File(std::fs::File),
+    Nothing,
+}
+
+/// Waits for the startup lock of `db`'s database (see [`StartupLock`]),
+/// saying so in the log when another server holds it.
+pub async fn startup_lock(db: &DatabaseConnection) -> Result<StartupLock, DbErr> {
+    let held = match &db.inner {
+        DatabaseConnectionType::SqlxPostgresPoolConnection(_) => {
+            Held::Postgres(advisory_lock(db).await?)
+        }
+        DatabaseConnectionType::SqlxSqlitePoolConnection(_) => {
+            let options = db.get_sqlite_connection_pool().connect_options();
+            let path = options.get_filename();
+            if path.as_os_str() == ":memory:" {
+                Held::Nothing
+            } else {
+                let mut lock_path = path.as_os_str().to_owned();
+                lock_path.push(".lock");
+                file_lock(lock_path.into()).await?
+            }
+        }
+        _ => Held::Nothing,
+    };
+    Ok(StartupLock { held })
+}
+
+const WAITING: &str = "another server is migrating or loading this database: waiting for it";
+
+async fn advisory_lock(db: &DatabaseConnection) -> Result<sea_orm::DatabaseTransaction, DbErr> {
+    use sea_orm::TransactionTrait;
+    let txn = db.begin().await?;
+    // The wait is as long as the other server's migrations and load,
+    // beyond `statement_timeout_ms`.
+    txn.execute_unprepared("SET LOCAL statement_timeout = 0")
+        .await?;
+    let taken = txn
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            format!("SELECT pg_try_advisory_xact_lock({STARTUP_LOCK_KEY}) AS taken"),
+        ))
+        .await?
+        .map(|row| row.try_get::<bool>("", "taken"))
+        .transpose()?
+        .unwrap_or(false);
+    if !taken {
+        tracing::info!("{WAITING}");
+        txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({STARTUP_LOCK_KEY})"))
+            .await?;
+    }
+    Ok(txn)
+}
+
+/// An exclusive lock on `path`. A file that cannot be created (a read-only
+/// directory, as a read-only deployment has) is no lock: such a server
+/// migrates and loads nothing anyway.
+async fn file_lock(path: std::path::PathBuf) -> Result<Held, DbErr> {
+    let file = match std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+    {
+        Ok(file) => file,
+        Err(err) => {
+            tracing::warn!(path = %path.display(), error = %err, "no startup lock: the lock file cannot be created");
+            return Ok(Held::Nothing);
+        }
+    };
+    let file = match file.try_lock() {
+        Ok(()) => file,
+        Err(std::fs::TryLockError::WouldBlock) => {
+            tracing::info!("{WAITING}");
+            tokio::task::spawn_blocking(move || file.lock().map(|()| file))
+                .await
+                .map_err(|err| DbErr::Custom(format!("waiting for the startup lock: {err}")))?
+                .map_err(|err| DbErr::Custom(format!("cannot lock {}: {err}", path.display())))?
+        }
+        Err(std::fs::TryLockError::Error(err)) => {
+            return Err(DbErr::Custom(format!(
+                "cannot lock {}: {err}",
+                path.display()
+            )));
+        }
+    };
+    Ok(Held::File(file))
+}
+
+impl StartupLock {
+    /// Lets the next server migrate and load.
+    pub async fn release(self) -> Result<(), DbErr> {
+        match self.held {
+            Held::Postgres(txn) => txn.commit().await,
+            Held::File(file) => file
+                .unlock()
+                .map_err(|err| DbErr::Custom(format!("cannot unlock the database: {err}"))),
+            Held::Nothing => Ok(()),
+        }
+    }
 }
 
 /// A connection handle for one request: every statement run through it is

@@ -29,6 +29,9 @@ pub mod code {
     /// An operation that is not in the trusted documents, or an id none of
     /// them has (HTTP 400).
     pub const PERSISTED_QUERY_NOT_IN_LIST: &str = "PERSISTED_QUERY_NOT_IN_LIST";
+    /// An introspection query (`__schema`, `__type`) on a server that
+    /// answers none (`--introspection false`).
+    pub const INTROSPECTION_DISABLED: &str = "INTROSPECTION_DISABLED";
     /// Over a per-client limit (HTTP 429 with `Retry-After`).
     pub const RATE_LIMITED: &str = "RATE_LIMITED";
 }

@@ -18,7 +18,7 @@ mod sqlite_reads;
 pub mod telemetry;
 
 pub use config::{SchemaConfig, ServeConfig};
-pub use http::app;
+pub use http::{app, split_app};
 pub use schema::{
     RegistrySchema, build_schema, build_schema_with, build_schema_with_admission, export_sdl,
 };

@@ -82,25 +82,45 @@ async fn run(
         _ => {}
     }
     let db = db::connect_with_retry(&cli.database).await?;
+    // Servers started at once on one database take turns to migrate and
+    // load: the first does, the others find it done.
+    let startup = db::startup_lock(&db).await?;
     db::migrate(&db).await?;
     match command {
-        Command::Migrate => tracing::info!("migrations applied"),
+        Command::Migrate => {
+            startup.release().await?;
+            tracing::info!("migrations applied");
+        }
         Command::Import { file } => {
+            startup.release().await?;
             let summary = dataset::import_file(&db, &file).await?;
             tracing::info!(?summary, "imported {}", file.display());
         }
         Command::Serve => {
             let config = cli.serve;
-            if let Some(summary) = dataset::load_if_empty(&db, &config.dataset).await? {
-                tracing::info!(
-                    ?summary,
-                    "empty database: loaded {}",
-                    config.dataset.display()
-                );
+            let source = dataset::DatasetSource::from_option(config.dataset.as_deref());
+            if let Some(summary) = dataset::load_if_empty(&db, &source).await? {
+                tracing::info!(?summary, "empty database: loaded {source}");
             }
+            startup.release().await?;
             let reads = db::for_reads(&db, cli.database.sqlite_mmap_mib)?;
             let schema = build_schema(reads, &config.schema);
-            let app = http::app(schema, db, &config.schema);
+            let app = match config.metrics_bind {
+                Some(metrics_bind) => {
+                    let (app, metrics) = http::split_app(schema, db, &config.schema);
+                    let listener = tokio::net::TcpListener::bind(metrics_bind).await?;
+                    let address = listener.local_addr()?;
+                    tracing::info!("serving metrics on http://{address}/metrics");
+                    // Ends with the process: scrapes are short and hold nothing.
+                    tokio::spawn(async move {
+                        if let Err(err) = axum::serve(listener, metrics).await {
+                            tracing::error!("the metrics listener failed: {err}");
+                        }
+                    });
+                    app
+                }
+                None => http::app(schema, db, &config.schema),
+            };
             let listener = match inherited {
                 Some(listener) => {
                     listener.set_nonblocking(true)?;

@@ -25,11 +25,6 @@ pub const DEFAULT_LOG_FILTER: &str = "info,sqlx=warn,async_graphql::dataloader=w
 
 #[derive(Debug, thiserror::Error)]
 pub enum TelemetryError {
-    #[error(
-        "--otlp-endpoint (or OTEL_EXPORTER_OTLP_ENDPOINT) is set, but this build cannot export \
-         traces: build with `cargo build --release --features otlp`, or unset it"
-    )]
-    OtlpNotBuilt,
     #[cfg(feature = "otlp")]
     #[error("cannot export traces to {endpoint}: {source}")]
     Otlp {
@@ -83,8 +78,17 @@ where
     }
 }
 
+/// What a build without the `otlp` feature says, once, when it is given an
+/// endpoint: it runs on without exporting.
+pub const OTLP_NOT_BUILT_WARNING: &str = "standards-registry: warning: --otlp-endpoint (or \
+     OTEL_EXPORTER_OTLP_ENDPOINT) is set, but this build cannot export traces: running without \
+     exporting them (build with `--features otlp` to export)";
+
 /// Sets up the process' logging (to stdout) and, when asked, trace export.
-/// Refuses an OTLP endpoint in a build without the `otlp` feature.
+/// A build without the `otlp` feature given an endpoint warns once, on
+/// stderr (stdout may be a command's output, as `export-schema`'s), and runs
+/// on: `OTEL_EXPORTER_OTLP_ENDPOINT` is often set for every process of a
+/// host or a pod, not for this one.
 pub fn init(config: &TelemetryConfig) -> Result<Telemetry, TelemetryError> {
     let endpoint = config
         .otlp_endpoint
@@ -108,10 +112,10 @@ pub fn init(config: &TelemetryConfig) -> Result<Telemetry, TelemetryError> {
     }
     #[cfg(not(feature = "otlp"))]
     {
-        if endpoint.is_some() {
-            return Err(TelemetryError::OtlpNotBuilt);
-        }
         registry.try_init()?;
+        if endpoint.is_some() {
+            eprintln!("{OTLP_NOT_BUILT_WARNING}");
+        }
         Ok(Telemetry {})
     }
 }

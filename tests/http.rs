@@ -481,3 +481,97 @@ async fn a_client_still_sending_ten_megabytes_reads_its_413() {
     }
     server.abort();
 }
+
+// ---------------------------------------------------------------------------
+// --introspection and --metrics-bind
+
+const SCHEMA_INTROSPECTION: &str = "{ __schema { queryType { name } } }";
+const TYPE_INTROSPECTION: &str = r#"query Peek { t: __type(name: "Committee") { name } }"#;
+
+#[tokio::test]
+async fn introspection_is_answered_by_default() {
+    let (_db, app) = sqlite_app().await;
+    let answer = assert_graphql_response(&send(&app, post_query(SCHEMA_INTROSPECTION)).await);
+    assert_eq!(
+        answer["data"],
+        json!({ "__schema": { "queryType": { "name": "Query" } } })
+    );
+    let answer = assert_graphql_response(&send(&app, post_query(TYPE_INTROSPECTION)).await);
+    assert_eq!(answer["data"], json!({ "t": { "name": "Committee" } }));
+}
+
+#[tokio::test]
+async fn introspection_off_refuses_schema_and_type_but_serves_the_sdl() {
+    let test_db = TestDb::with_dataset(Backend::Sqlite).await;
+    let config = SchemaConfig {
+        introspection: false,
+        ..SchemaConfig::for_tests()
+    };
+    let app = router_with(&test_db, &config);
+    let refused = json!({
+        "errors": [{
+            "message": "introspection is disabled on this server; a gateway reads the schema from `_service { sdl }`",
+            "extensions": { "code": "INTROSPECTION_DISABLED" }
+        }],
+        // Refused before anything ran.
+        "extensions": { "cost": { "sqlStatements": 0, "depth": 0, "complexity": 0 } }
+    });
+    let fragment = "query { ...Q } fragment Q on Query { __schema { types { name } } }";
+    for query in [SCHEMA_INTROSPECTION, TYPE_INTROSPECTION, fragment] {
+        let answer = assert_graphql_response(&send(&app, post_query(query)).await);
+        assert_eq!(answer, refused, "{query}");
+    }
+    // Over GET too, and in GraphQL over HTTP's media type a 400.
+    let uri = format!("/graphql?query={}", url_encode(SCHEMA_INTROSPECTION));
+    assert_eq!(
+        assert_graphql_response(&send(&app, get(&uri)).await),
+        refused
+    );
+    let answer = send(
+        &app,
+        accepting_graphql_response(post_query(SCHEMA_INTROSPECTION)),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{}", answer.text());
+    assert_eq!(answer.json(), refused);
+
+    // A gateway still reads the schema, and `__typename` is no introspection.
+    let answer =
+        assert_graphql_response(&send(&app, post_query("{ __typename _service { sdl } }")).await);
+    assert_eq!(
+        answer["data"],
+        json!({ "__typename": "Query", "_service": { "sdl": standards_registry::export_sdl() } })
+    );
+    let answer = assert_graphql_response(&send(&app, post_query(STANDARD_QUERY)).await);
+    assert_eq!(answer["data"], standard_data());
+}
+
+#[tokio::test]
+async fn split_app_serves_metrics_only_on_its_own_router() {
+    let test_db = TestDb::with_dataset(Backend::Sqlite).await;
+    let config = SchemaConfig::for_tests();
+    let (app, metrics) = standards_registry::split_app(
+        standards_registry::build_schema(test_db.db.clone(), &config),
+        test_db.db.clone(),
+        &config,
+    );
+    assert_graphql_response(&send(&app, post_query(STANDARD_QUERY)).await);
+    assert_eq!(
+        send(&app, get("/metrics")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        send(&metrics, get("/graphql")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let answer = send(&metrics, get("/metrics")).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    // The service's requests count in the metrics listener's answer.
+    let text = answer.text();
+    assert!(
+        text.lines()
+            .any(|line| line
+                == r#"http_requests_total{method="POST",route="/graphql",status="200"} 1"#),
+        "{text}"
+    );
+}

@@ -491,21 +491,40 @@ fn telemetry_settings_parse_from_flags() {
     assert!(Cli::try_parse_from(["standards-registry", "--log-format", "xml"]).is_err());
 }
 
+// A build without the `otlp` feature given an endpoint (as a host or a pod
+// sets OTEL_EXPORTER_OTLP_ENDPOINT for every process) warns once on stderr
+// and runs: every command, the server too.
 #[cfg(not(feature = "otlp"))]
 #[test]
-fn an_otlp_endpoint_is_refused_by_a_build_without_the_otlp_feature() {
-    let output = run_binary(
-        &["export-schema", "--otlp-endpoint", "http://127.0.0.1:4318"],
-        "info",
-    );
-    assert!(!output.status.success());
-    assert!(output.stdout.is_empty());
-    let stderr = String::from_utf8(output.stderr).unwrap();
+fn an_otlp_endpoint_is_warned_about_by_a_build_without_the_otlp_feature() {
+    use standards_registry::telemetry::OTLP_NOT_BUILT_WARNING;
+    let dir = tempfile::tempdir().unwrap();
+    let endpoint = [("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4318")];
+    let output = common::binary::run_to_end(&["export-schema"], &endpoint, dir.path());
+    assert!(output.status.success(), "{output:?}");
+    assert!(String::from_utf8(output.stdout).unwrap() == standards_registry::export_sdl());
     assert_eq!(
-        stderr.trim_end(),
-        "standards-registry: --otlp-endpoint (or OTEL_EXPORTER_OTLP_ENDPOINT) is set, but this \
-         build cannot export traces: build with `cargo build --release --features otlp`, or unset it"
+        String::from_utf8(output.stderr).unwrap(),
+        format!("{OTLP_NOT_BUILT_WARNING}\n")
     );
+
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("r.db").display());
+    let output = common::binary::run_to_end(
+        &["migrate", "--database-url", &url],
+        &[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4318")],
+        dir.path(),
+    );
+    assert!(output.status.success(), "{output:?}");
+    assert!(String::from_utf8_lossy(&output.stdout).contains("migrations applied"));
+
+    let mut server =
+        common::binary::Process::serve(&["--database-url", &url], &endpoint, dir.path());
+    server.wait_ready(std::time::Duration::from_secs(120));
+    assert_eq!(
+        server.query(r#"{ standard(code: "GB/T 45993-2025") { year } }"#)["data"],
+        serde_json::json!({ "standard": { "year": 2025 } })
+    );
+    assert_eq!(server.output().matches(OTLP_NOT_BUILT_WARNING).count(), 1);
 }
 
 /// With the `otlp` feature: the server sends its spans to a collector (a

@@ -503,4 +503,45 @@ on_every_backend! {
         assert!(statistics.contains(&json!({ "metric": "member institutions", "value": 34.0, "period": "to date" })));
         assert!(statistics.contains(&json!({ "metric": "registered experts", "value": 58.0, "period": "to date" })));
     }
+
+    // Readings of the reports corrected by an independent reading: the
+    // conformity-assessment standards have no committee the text names, the
+    // work report cites where the reports name it, and the trustworthy-AI
+    // group's IEEE participation is a plan, as its EU sibling.
+    async fn corrected_readings_of_the_reports(backend: Backend) {
+        let db = TestDb::with_dataset(backend).await;
+        let data = data(&db.schema(), r#"{
+            a: standard(code: "GB/T 25000") { committee { code } }
+            b: standard(code: "T/CESA 1159-2021") { committee { code } }
+            c: standard(code: "GB/T 42560-2023") { committee { code } }
+            d: standard(code: "GB/T 36964-2018") { committee { code } }
+            report: standard(code: "information-technology-standardization-work-report") {
+                committee { code } sources { section }
+            }
+            workingGroup(code: "SAC/TC28/SC42/trustworthy-ai") {
+                liaisons { kind counterpart notes }
+            }
+        }"#).await;
+        for key in ["a", "b", "c", "d"] {
+            assert_eq!(data[key], json!({ "committee": null }), "{key}");
+        }
+        assert_eq!(data["report"], json!({
+            "committee": { "code": "SAC/TC28" },
+            "sources": [
+                { "section": "1. Overview" },
+                { "section": "2. Information Technology Standardization Work Report" },
+                { "section": "5. Conclusions" },
+            ]
+        }));
+        let plan = "Stated as a strategic direction / upcoming plan, not an existing relation.";
+        let liaisons = data["workingGroup"]["liaisons"].as_array().unwrap();
+        for counterpart in ["IEEE", "EU standardization initiatives"] {
+            assert!(
+                liaisons.contains(&json!({ "kind": "OTHER", "counterpart": counterpart, "notes": plan })),
+                "{counterpart}: {liaisons:?}"
+            );
+        }
+        // Notes speak of the reports, and of nothing else they were written from.
+        assert!(!dataset_text().contains("brief"), "a note speaks of a brief");
+    }
 }

@@ -85,3 +85,106 @@ fn every_list_and_connection_has_a_list_size() {
     }
     assert_eq!(checked, 25, "fields checked");
 }
+
+/// The public contract (`contract/api-contract.graphql`, the file the README
+/// cites): every type of it is in the exported SDL with the same kind, and
+/// every field, argument, input field, enum value and union member with the
+/// same name and type (nullability included). The SDL may add more.
+#[test]
+fn the_sdl_keeps_every_name_of_the_public_contract() {
+    use std::collections::HashMap;
+
+    use async_graphql::parser::parse_schema;
+    use async_graphql::parser::types::{TypeKind, TypeSystemDefinition};
+
+    /// Each type's kind and its members: `field(arg: Type, ..): Type`,
+    /// `input: Type`, `VALUE`, or `| Member`.
+    fn members(sdl: &str) -> HashMap<String, (String, Vec<String>)> {
+        let document = parse_schema(sdl).expect("the SDL parses");
+        let mut types = HashMap::new();
+        for definition in document.definitions {
+            let TypeSystemDefinition::Type(definition) = definition else {
+                continue;
+            };
+            let definition = definition.node;
+            let (kind, members): (&str, Vec<String>) = match definition.kind {
+                TypeKind::Object(object) => ("type", fields(&object.fields)),
+                TypeKind::Interface(interface) => ("interface", fields(&interface.fields)),
+                TypeKind::Enum(values) => (
+                    "enum",
+                    values
+                        .values
+                        .iter()
+                        .map(|value| value.node.value.node.to_string())
+                        .collect(),
+                ),
+                TypeKind::InputObject(input) => (
+                    "input",
+                    input
+                        .fields
+                        .iter()
+                        .map(|field| format!("{}: {}", field.node.name.node, field.node.ty.node))
+                        .collect(),
+                ),
+                TypeKind::Union(union) => (
+                    "union",
+                    union
+                        .members
+                        .iter()
+                        .map(|member| format!("| {}", member.node))
+                        .collect(),
+                ),
+                TypeKind::Scalar => ("scalar", Vec::new()),
+            };
+            types.insert(definition.name.node.to_string(), (kind.to_owned(), members));
+        }
+        types
+    }
+
+    fn fields(
+        fields: &[async_graphql::Positioned<async_graphql::parser::types::FieldDefinition>],
+    ) -> Vec<String> {
+        let mut out = Vec::new();
+        for field in fields {
+            let field = &field.node;
+            out.push(format!("{}: {}", field.name.node, field.ty.node));
+            for argument in &field.arguments {
+                out.push(format!(
+                    "{}({}: {})",
+                    field.name.node, argument.node.name.node, argument.node.ty.node
+                ));
+            }
+        }
+        out
+    }
+
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/contract/api-contract.graphql");
+    let contract = std::fs::read_to_string(path).expect("contract/api-contract.graphql exists");
+    let contract = members(&contract);
+    let exported = members(&export_sdl());
+    assert!(
+        contract.len() > 20,
+        "the contract has {} types",
+        contract.len()
+    );
+    let mut missing = Vec::new();
+    for (name, (kind, members)) in &contract {
+        match exported.get(name) {
+            None => missing.push(format!("{kind} {name}")),
+            Some((exported_kind, _)) if exported_kind != kind => {
+                missing.push(format!("{name} is a {exported_kind}, not a {kind}"))
+            }
+            Some((_, exported_members)) => missing.extend(
+                members
+                    .iter()
+                    .filter(|member| !exported_members.contains(member))
+                    .map(|member| format!("{name}.{member}")),
+            ),
+        }
+    }
+    missing.sort();
+    assert!(
+        missing.is_empty(),
+        "not in the SDL as the contract has it: {missing:#?}"
+    );
+}

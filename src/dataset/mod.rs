@@ -4,7 +4,7 @@
 mod format;
 mod import;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use sea_orm::{DatabaseConnection, DbErr, EntityTrait, PaginatorTrait};
 
@@ -53,14 +53,59 @@ pub async fn import_file(
     import(db, &parse(&text)?).await
 }
 
-/// Imports the dataset file when the database holds no committee yet: the
-/// first start of a new installation.
+/// The registry's own dataset, `data/registry.json`, built into the binary:
+/// what a new installation starts with wherever the binary runs.
+pub const EMBEDDED: &str = include_str!("../../data/registry.json");
+
+/// Where the first-start dataset comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatasetSource {
+    /// [`EMBEDDED`]: the registry's own dataset.
+    Embedded,
+    /// A file of the same format (`--dataset FILE`).
+    File(PathBuf),
+}
+
+impl DatasetSource {
+    /// `--dataset`: the file when one is given, else the built-in dataset.
+    pub fn from_option(path: Option<&Path>) -> Self {
+        path.map_or(Self::Embedded, |path| Self::File(path.to_owned()))
+    }
+
+    /// Reads and checks it.
+    pub fn read(&self) -> Result<Dataset, ImportError> {
+        match self {
+            Self::Embedded => parse(EMBEDDED),
+            Self::File(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| ImportError::Read {
+                    path: path.display().to_string(),
+                    source,
+                })?;
+                parse(&text)
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for DatasetSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Embedded => f.write_str("the built-in dataset (data/registry.json)"),
+            Self::File(path) => write!(f, "{}", path.display()),
+        }
+    }
+}
+
+/// Imports `source` when the database holds no committee yet: the first
+/// start of a new installation. Run it under [`crate::db::startup_lock`]
+/// when several servers may start at once: the second one then finds the
+/// database loaded and loads nothing.
 pub async fn load_if_empty(
     db: &DatabaseConnection,
-    path: &Path,
+    source: &DatasetSource,
 ) -> Result<Option<ImportSummary>, ImportError> {
     if entity::committee::Entity::find().count(db).await? > 0 {
         return Ok(None);
     }
-    import_file(db, path).await.map(Some)
+    import(db, &source.read()?).await.map(Some)
 }

@@ -244,6 +244,18 @@ fn fields_named<'a>(
     found
 }
 
+/// Whether any operation of the document asks for introspection: a root
+/// `__schema` or `__type` field, fragments spread in (they are root fields
+/// only).
+pub fn asks_for_introspection(document: &ExecutableDocument) -> bool {
+    document.operations.iter().any(|(_, operation)| {
+        let root = &operation.node.selection_set.node;
+        ["__schema", "__type"]
+            .iter()
+            .any(|name| !fields_named(document, root, name, 0).is_empty())
+    })
+}
+
 /// Whether the operation `selected` picks (every one when `None`) is a query.
 pub fn is_query(document: &ExecutableDocument, selected: Option<&str>) -> bool {
     document

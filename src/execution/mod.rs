@@ -281,6 +281,19 @@ impl RegistrySchema {
                 }
             }
         }
+        if !config.introspection {
+            if document::asks_for_introspection(&document) {
+                return Err(PrepareError::Request(with_code(
+                    ServerError::new(
+                        "introspection is disabled on this server; a gateway reads the schema \
+                         from `_service { sdl }`",
+                        None,
+                    ),
+                    code::INTROSPECTION_DISABLED,
+                )));
+            }
+            request = request.disable_introspection();
+        }
         *only_operation = operations::only_operation(&document);
         if only_queries && !document::is_query(&document, request.operation_name.as_deref()) {
             return Err(PrepareError::Refused(Refused::NotAQuery));

@@ -101,12 +101,35 @@ struct AppState {
 /// `db` (the pool the schema's reads come from) answers `/readyz` and the
 /// pool gauges of `/metrics`.
 pub fn app(schema: RegistrySchema, db: DatabaseConnection, config: &SchemaConfig) -> Router {
+    let (state, service, metrics) = routes(schema, db, config);
+    wrap(service.merge(metrics), state, config)
+}
+
+/// [`app`] in two, for `--metrics-bind`: everything but `/metrics`, and
+/// `/metrics` alone, for a listener of its own. Both count in one recorder.
+pub fn split_app(
+    schema: RegistrySchema,
+    db: DatabaseConnection,
+    config: &SchemaConfig,
+) -> (Router, Router) {
+    let (state, service, metrics) = routes(schema, db, config);
+    (
+        wrap(service, state.clone(), config),
+        wrap(metrics, state, config),
+    )
+}
+
+/// The state, the service's routes and the metrics route.
+fn routes(
+    schema: RegistrySchema,
+    db: DatabaseConnection,
+    config: &SchemaConfig,
+) -> (AppState, Router<AppState>, Router<AppState>) {
     let limits = Limits {
         max_batch: config.max_batch,
         max_body_bytes: config.max_body_bytes,
     };
     let cache = ResponseCache::new(config.response_cache_mib).map(Arc::new);
-    let metrics = Metrics::new();
     let schema_tag = cache_headers::schema_tag(schema.sdl()).into();
     let version = Arc::new(DataVersion::new(schema.database().clone()));
     let state = AppState {
@@ -114,26 +137,35 @@ pub fn app(schema: RegistrySchema, db: DatabaseConnection, config: &SchemaConfig
         version,
         schema_tag,
         db,
-        metrics: metrics.clone(),
+        metrics: Metrics::new(),
         limits,
         readyz_timeout: Duration::from_millis(config.readyz_timeout_ms),
         cache,
         report_cost: config.report_cost,
         trusted_proxies: config.trusted_proxies.clone().into(),
     };
-    let mut router = Router::new()
+    let mut service = Router::new()
         .route(
             "/graphql",
             get(graphql).post(graphql).fallback(method_not_allowed),
         )
         .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics_text));
+        .route("/readyz", get(readyz));
     if config.playground {
-        router = router.merge(playground::routes());
+        service = service.merge(playground::routes());
     }
+    let metrics = Router::new().route("/metrics", get(metrics_text));
+    (state, service, metrics)
+}
+
+/// What runs around every route: the HTTP metrics, a span and a request id
+/// per request, and CORS when origins are configured.
+fn wrap(router: Router<AppState>, state: AppState, config: &SchemaConfig) -> Router {
     let router = router
-        .layer(axum::middleware::from_fn_with_state(metrics, track_http))
+        .layer(axum::middleware::from_fn_with_state(
+            state.metrics.clone(),
+            track_http,
+        ))
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid));

@@ -4,6 +4,7 @@
 //! over it, and helpers that run a query and return its JSON.
 #![allow(dead_code)]
 
+pub mod binary;
 mod http;
 #[allow(unused_imports)]
 pub use http::*;
@@ -46,6 +47,22 @@ pub fn dataset_text() -> String {
 impl TestDb {
     /// A migrated, empty database.
     pub async fn empty(backend: Backend) -> Self {
+        Self::create(backend, true).await
+    }
+
+    /// A database without even the migrations, as a new installation's.
+    pub async fn blank(backend: Backend) -> Self {
+        Self::create(backend, false).await
+    }
+
+    async fn create(backend: Backend, migrated: bool) -> Self {
+        let connect = |url: String| async move {
+            if migrated {
+                connect(&url).await
+            } else {
+                connect_plain(&url).await
+            }
+        };
         match backend {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().expect("a temp dir");
@@ -53,7 +70,7 @@ impl TestDb {
                     "sqlite://{}?mode=rwc",
                     dir.path().join("registry.db").display()
                 );
-                let db = connect(&url).await;
+                let db = connect(url.clone()).await;
                 Self {
                     db,
                     url,
@@ -84,7 +101,7 @@ impl TestDb {
                     .expect("create a test database");
                 drop(admin);
                 let url = with_database(&server, &name);
-                let db = connect(&url).await;
+                let db = connect(url.clone()).await;
                 Self {
                     db,
                     url,
