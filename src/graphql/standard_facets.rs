@@ -104,47 +104,53 @@ impl StandardFacets {
 
     /// Standards of the list by kind; the counts add up to `totalCount`.
     async fn kind(&self, ctx: &Context<'_>) -> AppResult<Vec<KindCount>> {
-        let counts = facet(ctx, self.0.clone(), Facet::Kind).await?;
-        Ok(counts
-            .into_iter()
-            .filter_map(|(value, count)| match value {
+        facet(
+            ctx,
+            self.0.clone(),
+            Facet::Kind,
+            |value, count| match value {
                 FacetValue::Kind(kind) => Some(KindCount {
                     value: kind.into(),
                     count,
                 }),
                 _ => None,
-            })
-            .collect())
+            },
+        )
+        .await
     }
 
     /// Standards of the list by year of publication; those of unknown year
     /// are not counted here.
     async fn year(&self, ctx: &Context<'_>) -> AppResult<Vec<YearCount>> {
-        let counts = facet(ctx, self.0.clone(), Facet::Year).await?;
-        Ok(counts
-            .into_iter()
-            .filter_map(|(value, count)| match value {
+        facet(
+            ctx,
+            self.0.clone(),
+            Facet::Year,
+            |value, count| match value {
                 FacetValue::Year(year) => Some(YearCount { value: year, count }),
                 _ => None,
-            })
-            .collect())
+            },
+        )
+        .await
     }
 
     /// Standards of the list by the committee responsible for them (a
     /// working group's standards count for its committee); those of no
     /// committee are not counted here.
     async fn committee(&self, ctx: &Context<'_>) -> AppResult<Vec<CommitteeCount>> {
-        let counts = facet(ctx, self.0.clone(), Facet::Committee).await?;
-        Ok(counts
-            .into_iter()
-            .filter_map(|(value, count)| match value {
+        facet(
+            ctx,
+            self.0.clone(),
+            Facet::Committee,
+            |value, count| match value {
                 FacetValue::Committee { id, .. } => Some(CommitteeCount {
                     committee: id,
                     count,
                 }),
                 _ => None,
-            })
-            .collect())
+            },
+        )
+        .await
     }
 }
 
@@ -209,29 +215,32 @@ pub async fn standard_counts(ctx: &Context<'_>, owner: Owner) -> AppResult<Vec<S
 }
 
 async fn status_counts(ctx: &Context<'_>, scope: FacetScope) -> AppResult<Vec<StatusCount>> {
-    let counts = facet(ctx, scope, Facet::Status).await?;
-    Ok(counts
-        .into_iter()
-        .filter_map(|(value, count)| match value {
-            FacetValue::Status(status) => Some(StatusCount {
-                value: status.into(),
-                count,
-            }),
-            _ => None,
-        })
-        .collect())
+    facet(ctx, scope, Facet::Status, |value, count| match value {
+        FacetValue::Status(status) => Some(StatusCount {
+            value: status.into(),
+            count,
+        }),
+        _ => None,
+    })
+    .await
 }
 
-/// The counts of one facet of one list, through the batched loader.
-async fn facet(
+/// The counts of one facet of one list, through the batched loader, each
+/// made into its GraphQL type by `item` (which sees only values of `facet`).
+async fn facet<T>(
     ctx: &Context<'_>,
     scope: FacetScope,
     facet: Facet,
-) -> AppResult<Vec<(FacetValue, i32)>> {
-    Ok(loaders(ctx)
+    item: impl Fn(FacetValue, i32) -> Option<T>,
+) -> AppResult<Vec<T>> {
+    let counts = loaders(ctx)
         .load_one(FacetOf { scope, facet })
         .await?
-        .unwrap_or_default())
+        .unwrap_or_default();
+    Ok(counts
+        .into_iter()
+        .filter_map(|(value, count)| item(value, count))
+        .collect())
 }
 
 /// What a facet groups standards by.
