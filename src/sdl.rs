@@ -12,7 +12,11 @@
 //! - A field returning an object costs 1: one row read. A field that builds
 //!   its object from the row it belongs to reads nothing and says
 //!   `@cost(weight: 0)` (`sources`, `source`, `pageInfo`, `edges`,
-//!   `counterpartBody`).
+//!   `counterpartBody`, `facets`).
+//! - A facet of a list of standards (`StandardFacets.status`, `kind`, `year`,
+//!   `committee`) and `standardCounts` are one grouped statement each: a list
+//!   of objects, each a row of the grouped result (1), its `count` read with
+//!   it (0), sized by `ASSUMED_SIZES`.
 //! - A scalar costs 0, unless it is read by a statement of its own, which
 //!   says `@cost(weight: 1)` (`totalCount`, a count; `aliases`, a row each).
 //! - A connection says `@listSize(assumedSize: 20, slicingArguments:
@@ -52,10 +56,26 @@ pub const ASSUMED_SIZES: &[(&str, usize)] = &[
     ("statistics", 50),
     ("sources", 5),
     ("equivalences", 5),
+    // Facets of a list of standards (`StandardFacets`) and `standardCounts`:
+    // one item per value the list holds, 7 statuses and 7 kinds, years of
+    // publication (the synthetic catalogue spans 36), committees (200 in the
+    // synthetic catalogue).
+    ("status", 7),
+    ("kind", 7),
+    ("year", 40),
+    ("committee", 200),
+    ("standardCounts", 7),
 ];
 
 /// Objects built from the row they belong to: nothing is read for them.
-const FREE_OBJECTS: &[&str] = &["sources", "source", "pageInfo", "edges", "counterpartBody"];
+const FREE_OBJECTS: &[&str] = &[
+    "sources",
+    "source",
+    "pageInfo",
+    "edges",
+    "counterpartBody",
+    "facets",
+];
 
 /// Scalars read by a statement of their own.
 const READ_SCALARS: &[&str] = &["totalCount", "aliases"];

@@ -24,7 +24,7 @@ fn color(target: &str) -> RGBColor {
     }
 }
 
-const SHAPES: [&str; 10] = [
+const SHAPES: [&str; 12] = [
     "{ __typename }",
     "Q1",
     "Q2",
@@ -35,6 +35,8 @@ const SHAPES: [&str; 10] = [
     "Q7.1",
     "Q7",
     "Q8",
+    "Q9.1",
+    "Q9",
 ];
 
 /// Short labels under each group.

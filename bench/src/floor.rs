@@ -33,6 +33,7 @@ pub struct Floor {
 pub fn statements(shape: Shape) -> usize {
     match shape {
         Shape::Q3 => 2,
+        Shape::Q9 => 4,
         _ => 1,
     }
 }
@@ -67,6 +68,11 @@ pub fn describe(shape: Shape) -> &'static str {
             "one statement: WITH RECURSIVE subtree from the alias, then a COUNT per subtree \
              committee on index (committee_id, status), summed"
         }
+        Shape::Q9Count => "one statement: COUNT(*) WHERE kind IN (..)",
+        Shape::Q9 => {
+            "four: one GROUP BY per facet (status, kind, year, committee joined for its code) \
+             WHERE kind IN (..); the total is the sum of the status counts"
+        }
     }
 }
 
@@ -90,6 +96,13 @@ fn stmt(backend: DbBackend, sql: &str, values: Vec<Value>) -> Statement {
     };
     Statement::from_sql_and_values(backend, sql, values)
 }
+
+/// A facet's values in Q9's floor: the value as text, its numeric order
+/// (years; 0 for the rest), and its count.
+type FacetCounts = Vec<(String, i64, i64)>;
+
+/// The kinds Q9's filter selects (`shapes::Shape::Q9`'s document).
+const Q9_KINDS: [&str; 2] = ["NATIONAL", "SECTOR"];
 
 fn marks(n: usize) -> String {
     vec!["?"; n.max(1)].join(", ")
@@ -203,6 +216,24 @@ impl Floor {
             Shape::Q5 => self.q5(&vars["representations"], summarize).await,
             Shape::Q6 => self.q6(summarize).await,
             Shape::Q7First | Shape::Q7 => self.q7(variant.offset, summarize).await,
+            Shape::Q9Count => {
+                let rows = self
+                    .rows(
+                        &format!("SELECT COUNT(*) FROM standard WHERE kind IN ({})", marks(2)),
+                        Q9_KINDS.iter().map(|&kind| kind.into()).collect(),
+                    )
+                    .await?;
+                let row = rows
+                    .first()
+                    .ok_or_else(|| DbErr::Custom("COUNT answered no row".into()))?;
+                let count: i64 = get(row, 0)?;
+                Ok(if summarize {
+                    vec![format!("total:{count}")]
+                } else {
+                    Vec::new()
+                })
+            }
+            Shape::Q9 => self.q9(summarize).await,
             Shape::Q8 => {
                 let committee = vars["committee"].as_str().unwrap_or_default();
                 let rows = self
@@ -550,6 +581,62 @@ impl Floor {
         // No row: the page is empty, so the count is zero.
         let mut lines = vec![format!("total:{total}")];
         lines.extend(page);
+        Ok(lines)
+    }
+
+    /// Q9: one GROUP BY per facet, each facet by count (largest first), ties
+    /// by value as the registry orders them (here, not by a collation).
+    async fn q9(&self, summarize: bool) -> Result<Vec<String>, DbErr> {
+        let kinds = || -> Vec<Value> { Q9_KINDS.iter().map(|&kind| kind.into()).collect() };
+        let within = format!("s.kind IN ({})", marks(2));
+        let mut facets: Vec<(&str, FacetCounts)> = Vec::new();
+        for (facet, value) in [
+            ("status", "s.status"),
+            ("kind", "s.kind"),
+            ("year", "s.year"),
+            ("committee", "c.code"),
+        ] {
+            let join = match facet {
+                "committee" => "JOIN committee c ON c.id = s.committee_id",
+                _ => "",
+            };
+            let rows = self
+                .rows(
+                    &format!(
+                        "SELECT {value}, COUNT(*) FROM standard s {join} \
+                         WHERE {within} AND {value} IS NOT NULL GROUP BY {value}"
+                    ),
+                    kinds(),
+                )
+                .await?;
+            let mut counts = Vec::with_capacity(rows.len());
+            for row in &rows {
+                let count: i64 = get(row, 1)?;
+                // Years order as numbers, the rest as text.
+                let (value, number) = match facet {
+                    "year" => {
+                        let y: i32 = get(row, 0)?;
+                        (y.to_string(), i64::from(y))
+                    }
+                    _ => (get(row, 0)?, 0),
+                };
+                counts.push((value, number, count));
+            }
+            counts.sort_by(|a, b| b.2.cmp(&a.2).then(a.1.cmp(&b.1)).then(a.0.cmp(&b.0)));
+            facets.push((facet, counts));
+        }
+        if !summarize {
+            return Ok(Vec::new());
+        }
+        let total: i64 = facets[0].1.iter().map(|(_, _, count)| count).sum();
+        let mut lines = vec![format!("total:{total}")];
+        for (facet, counts) in facets {
+            lines.extend(
+                counts
+                    .into_iter()
+                    .map(|(value, _, count)| format!("{facet}:{value}:{count}")),
+            );
+        }
         Ok(lines)
     }
 

@@ -24,9 +24,13 @@ pub enum Shape {
     Q7First,
     Q7,
     Q8,
+    /// Q9's baseline: the plain `totalCount` of Q9's filter.
+    Q9Count,
+    /// The facets of a filtered list of all standards.
+    Q9,
 }
 
-pub const ALL: [Shape; 9] = [
+pub const ALL: [Shape; 11] = [
     Shape::Q1,
     Shape::Q2,
     Shape::Q3,
@@ -36,6 +40,8 @@ pub const ALL: [Shape; 9] = [
     Shape::Q7First,
     Shape::Q7,
     Shape::Q8,
+    Shape::Q9Count,
+    Shape::Q9,
 ];
 
 /// Q7's page size and how deep it goes.
@@ -64,6 +70,8 @@ impl Shape {
             Shape::Q7First => "Q7.1",
             Shape::Q7 => "Q7",
             Shape::Q8 => "Q8",
+            Shape::Q9Count => "Q9.1",
+            Shape::Q9 => "Q9",
         }
     }
 
@@ -85,6 +93,11 @@ impl Shape {
             Shape::Q7First => "Q7's filtered, ordered list: its first page of 20",
             Shape::Q7 => "a filtered, ordered page of 20, 1,000 pages deep by cursor",
             Shape::Q8 => "totalCount of standards filtered by committee subtree and status",
+            Shape::Q9Count => "Q9's filter over all standards: its totalCount alone",
+            Shape::Q9 => {
+                "Q9's filter over all standards: totalCount and its four facets (status, kind, \
+                 year, committee)"
+            }
         }
     }
 
@@ -130,6 +143,14 @@ impl Shape {
             Shape::Q8 => {
                 "query Q8($committee: String!) { standards(filter: { committee: $committee, \
                  status: [PUBLISHED] }) { totalCount } }"
+            }
+            Shape::Q9Count => {
+                "query Q9Count { standards(filter: { kind: [NATIONAL, SECTOR] }) { totalCount } }"
+            }
+            Shape::Q9 => {
+                "query Q9 { standards(filter: { kind: [NATIONAL, SECTOR] }) { totalCount \
+                 facets { status { value count } kind { value count } year { value count } \
+                 committee { committee { code } count } } } }"
             }
         }
     }
@@ -393,6 +414,8 @@ pub async fn plan(sample: &Sample, exec: &mut impl Execute) -> Result<Plan, Stri
         .map(|code| plain(json!({ "committee": code })))
         .collect(),
     ));
+    shapes.push((Shape::Q9Count, vec![plain(json!({}))]));
+    shapes.push((Shape::Q9, vec![plain(json!({}))]));
     Ok(Plan {
         shapes,
         q7_total: total,
@@ -534,6 +557,25 @@ pub fn summary(shape: Shape, data: &Value) -> Vec<String> {
             lines
         }
         Shape::Q8 => vec![text(&data["standards"]["totalCount"])],
+        Shape::Q9Count => vec![format!("total:{}", text(&data["standards"]["totalCount"]))],
+        Shape::Q9 => {
+            let standards = &data["standards"];
+            let mut lines = vec![format!("total:{}", text(&standards["totalCount"]))];
+            for facet in ["status", "kind", "year", "committee"] {
+                let counts = standards["facets"][facet]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default();
+                lines.extend(counts.iter().map(|item| {
+                    let value = match facet {
+                        "committee" => text(&item["committee"]["code"]),
+                        _ => text(&item["value"]),
+                    };
+                    format!("{facet}:{value}:{}", text(&item["count"]))
+                }));
+            }
+            lines
+        }
     }
 }
 

@@ -17,7 +17,7 @@ use super::loader::{
 };
 use super::position::{Position, PositionsHeldBy};
 use super::source::{Source, sources};
-use super::standard::Standard;
+use super::standard_facets::{StandardConnection, StatusCount, standard_counts};
 use super::standard_filter::{StandardFilter, StandardOrder, standards_of};
 use super::statistic::{Statistic, StatisticsOf};
 use super::working_group::{WorkingGroup, WorkingGroupsOf};
@@ -118,7 +118,7 @@ impl Committee {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> AppResult<Connection<Standard>> {
+    ) -> AppResult<StandardConnection> {
         let args = PageArgs {
             first,
             after,
@@ -126,6 +126,14 @@ impl Committee {
             before,
         };
         standards_of(ctx, Owner::Committee(self.0.id), filter, order_by, &args).await
+    }
+
+    /// This committee's standards by status: the standards its `standards`
+    /// list holds without a filter (its working groups' included, its
+    /// subcommittees' not: they have counts of their own). Ordered by count,
+    /// largest first, ties by status name.
+    async fn standard_counts(&self, ctx: &Context<'_>) -> AppResult<Vec<StatusCount>> {
+        standard_counts(ctx, Owner::Committee(self.0.id)).await
     }
 
     /// Relations with international bodies: mirrors, leadership roles, participation.

@@ -52,10 +52,11 @@ pub struct Edge<T: OutputType> {
 }
 
 /// A page of a list, Relay style.
+// `StandardConnection` wraps a page of standards with the facets of its
+// list (`standard_facets.rs`).
 #[derive(SimpleObject)]
 #[graphql(concrete(name = "CommitteeConnection", params(Committee)))]
 #[graphql(concrete(name = "WorkingGroupConnection", params(WorkingGroup)))]
-#[graphql(concrete(name = "StandardConnection", params(Standard)))]
 #[graphql(concrete(name = "ExpertConnection", params(Expert)))]
 #[graphql(concrete(name = "LiaisonConnection", params(Liaison)))]
 pub struct Connection<T>

@@ -12,6 +12,7 @@ pub mod position;
 pub mod search;
 pub mod source;
 pub mod standard;
+pub mod standard_facets;
 pub mod standard_filter;
 pub mod statistic;
 pub mod working_group;

@@ -11,12 +11,13 @@ use sea_orm::sea_query::Condition;
 use sea_orm::{ColumnTrait, DbErr};
 
 use super::committee::{Committee, CommitteeById};
-use super::connection::{Connection, PageArgs};
+use super::connection::PageArgs;
 use super::id::{NodeType, encode};
 use super::loader::{
     ById, ByKey, LoadResult, RegistryLoader, Relation, group_by, loaders, rows_where,
 };
 use super::source::{Source, sources};
+use super::standard_facets::StandardConnection;
 use super::standard_filter::{StandardFilter, StandardOrder, resolve_filter, standards_page};
 use super::working_group::{WorkingGroup, WorkingGroupById};
 use crate::codes::lookup_key;
@@ -213,19 +214,16 @@ impl StandardQuery {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> AppResult<Connection<Standard>> {
+    ) -> AppResult<StandardConnection> {
         let resolved = resolve_filter(ctx, filter, order_by).await?;
-        standards_page(
-            ctx,
-            resolved,
-            &PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
-        )
-        .await
+        let args = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        let page = standards_page(ctx, resolved.clone(), &args).await?;
+        Ok(StandardConnection::new(page, None, &resolved))
     }
 
     /// Federation: a standard by its `code` key (spacing and dash variants accepted).

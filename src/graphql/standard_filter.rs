@@ -20,10 +20,12 @@ use sea_orm::{
 
 use super::committee::{SubtreeOf, committee_by_code};
 use super::connection::{
-    Connection, PageArgs, SortKeys, Window, decode_keyed_cursor, keyed_sql_page, wants_total,
+    Connection, PageArgs, SortKeys, Window, decode_keyed_cursor, keyed_sql_page, wants_rows,
+    wants_total,
 };
 use super::loader::{LoadResult, Owner, RegistryLoader, loaders};
 use super::standard::{Standard, StandardKind, StandardStatus};
+use super::standard_facets::StandardConnection;
 use super::working_group::working_group_by_code;
 use crate::codes::lookup_key;
 use crate::config::SchemaConfig;
@@ -266,7 +268,8 @@ impl ResolvedFilter {
         select
     }
 
-    fn condition(&self, scope: Condition) -> Condition {
+    /// The condition a standard of this list meets, within `scope`.
+    pub(crate) fn condition(&self, scope: Condition) -> Condition {
         use standard::Column;
 
         let mut condition = scope;
@@ -384,6 +387,15 @@ impl SortKey {
 }
 
 impl ResolvedFilter {
+    /// The same filter without its ordering: what counts over the list
+    /// depend on, so that lists ordered differently share them.
+    pub fn unordered(&self) -> Self {
+        Self {
+            order: Vec::new(),
+            ..self.clone()
+        }
+    }
+
     /// The ordering asked for; by code when none was.
     fn requested_order(&self) -> &[(StandardOrderField, OrderDirection)] {
         if self.order.is_empty() {
@@ -662,9 +674,14 @@ pub async fn standards_of(
     filter: Option<StandardFilter>,
     order_by: Option<Vec<StandardOrder>>,
     args: &PageArgs,
-) -> AppResult<Connection<Standard>> {
+) -> AppResult<StandardConnection> {
     args.validate()?;
     let filter = resolve_filter(ctx, filter, order_by).await?;
+    if !wants_rows(ctx) && !wants_total(ctx) {
+        // Only facets: they count on their own.
+        let page = Connection::from_list(Vec::new(), args)?;
+        return Ok(StandardConnection::new(page, Some(owner), &filter));
+    }
     let window = match (&args.last, &args.before) {
         (None, None) => Some(args.window(None)?),
         _ => None,
@@ -672,17 +689,16 @@ pub async fn standards_of(
     let page = loaders(ctx)
         .load_one(StandardsOf {
             owner,
-            filter,
+            filter: filter.clone(),
             window,
             with_total: wants_total(ctx),
         })
         .await?
         .unwrap_or_default();
     let standards = page.rows.into_iter().map(Standard).collect();
-    match window {
-        Some(window) => Ok(Connection::from_window(
-            standards, window, page.total, false,
-        )),
-        None => Connection::from_list(standards, args),
-    }
+    let page = match window {
+        Some(window) => Connection::from_window(standards, window, page.total, false),
+        None => Connection::from_list(standards, args)?,
+    };
+    Ok(StandardConnection::new(page, Some(owner), &filter))
 }

@@ -18,7 +18,7 @@ use super::loader::{
 };
 use super::position::{Position, PositionsHeldBy};
 use super::source::{Source, sources};
-use super::standard::Standard;
+use super::standard_facets::{StandardConnection, StatusCount, standard_counts};
 use super::standard_filter::{StandardFilter, StandardOrder, standards_of};
 use super::statistic::{Statistic, StatisticsOf};
 use crate::codes::lookup_key;
@@ -89,7 +89,7 @@ impl WorkingGroup {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> AppResult<Connection<Standard>> {
+    ) -> AppResult<StandardConnection> {
         let args = PageArgs {
             first,
             after,
@@ -97,6 +97,13 @@ impl WorkingGroup {
             before,
         };
         standards_of(ctx, Owner::WorkingGroup(self.0.id), filter, order_by, &args).await
+    }
+
+    /// This group's standards by status: the standards its `standards` list
+    /// holds without a filter. Ordered by count, largest first, ties by
+    /// status name.
+    async fn standard_counts(&self, ctx: &Context<'_>) -> AppResult<Vec<StatusCount>> {
+        standard_counts(ctx, Owner::WorkingGroup(self.0.id)).await
     }
 
     /// Relations with international bodies.

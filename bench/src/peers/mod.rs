@@ -82,6 +82,7 @@ impl Peer {
     pub fn not_expressed(self, shape: Shape) -> &'static str {
         match (self, shape) {
             (_, Shape::Q8) => "registry and floor only (no committee-subtree filter)",
+            (_, Shape::Q9 | Shape::Q9Count) => "registry and floor only (no facets)",
             (Peer::PostGraphile | Peer::Seaography, Shape::Q5) => "no federation (`_entities`)",
             (Peer::Seaography, Shape::Q4) => "no search",
             (Peer::Seaography, Shape::Q7 | Shape::Q7First) => {

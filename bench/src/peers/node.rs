@@ -8,7 +8,8 @@ use serde_json::Value;
 use crate::shapes::Shape;
 
 /// The document this peer is sent for `shape`, or None when it cannot express it
-/// (Q8: the peer has no `committee` filter).
+/// (Q8: the peer has no `committee` filter; Q9: no facets, and its baseline
+/// is the registry's and the floor's only).
 pub fn query(shape: Shape) -> Option<&'static str> {
     Some(match shape {
         Shape::Q1 => {
@@ -41,7 +42,7 @@ pub fn query(shape: Shape) -> Option<&'static str> {
             "query Q6 { standards(filter: { status: [PUBLISHED] }, first: 100) { totalCount \
              nodes { code title status year } } }"
         }
-        Shape::Q8 => return None,
+        Shape::Q8 | Shape::Q9Count | Shape::Q9 => return None,
         Shape::Q7First | Shape::Q7 => {
             "query Q7($after: String) { standards(filter: { kind: [NATIONAL, SECTOR], yearFrom: 2000 }, \
              orderBy: [{ field: YEAR, direction: DESC }, { field: CODE, direction: ASC }], \

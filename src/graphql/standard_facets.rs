@@ -1,0 +1,416 @@
+//! `StandardConnection` (a page of standards) and `StandardFacets`: counts of
+//! the whole list a page belongs to by status, kind, year and committee, and
+//! the loader that counts them with one grouped statement per facet for all
+//! the lists of a query level.
+//!
+//! A facet counts the list the connection's filter selects (and, nested, its
+//! parent's standards), not the page. Each facet is one `GROUP BY` statement,
+//! run only when selected: a root list's alone, or, under many parents, one
+//! for every parent asking with the same filter (`FacetOf` is keyed by parent
+//! and filter, as `StandardsOf` is for pages). A facet's list is ordered by
+//! count, largest first; ties by value (enum names alphabetically, years
+//! ascending, committees by code), the same on every backend since the order
+//! is made here, not by a database collation.
+
+use std::cmp::Reverse;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_graphql::dataloader::Loader;
+use async_graphql::{Context, Object, SimpleObject};
+use entity::standard::{StandardKind as StoredKind, StandardStatus as StoredStatus};
+use entity::{committee, standard};
+use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Query, SubQueryStatement};
+use sea_orm::{ActiveEnum, ColumnTrait, ConnectionTrait, DbErr, QueryResult};
+
+use super::committee::{Committee, CommitteeById};
+use super::connection::{Connection, Edge, PageInfo};
+use super::loader::{LoadResult, Owner, RegistryLoader, loaders};
+use super::standard::{Standard, StandardKind, StandardStatus};
+use super::standard_filter::ResolvedFilter;
+use crate::error::{AppError, AppResult};
+
+/// A page of standards, Relay style, with facets of the whole list.
+pub struct StandardConnection {
+    page: Connection<Standard>,
+    scope: FacetScope,
+}
+
+impl StandardConnection {
+    /// `page` of the list that `filter` selects among `owner`'s standards
+    /// (every standard when `None`).
+    pub fn new(page: Connection<Standard>, owner: Option<Owner>, filter: &ResolvedFilter) -> Self {
+        Self {
+            page,
+            scope: FacetScope {
+                owner,
+                filter: filter.unordered(),
+            },
+        }
+    }
+}
+
+/// A page of a list, Relay style, with counts of the whole list by facet.
+#[Object]
+impl StandardConnection {
+    async fn edges(&self) -> &[Edge<Standard>] {
+        &self.page.edges
+    }
+
+    /// The page's nodes, without cursors.
+    async fn nodes(&self) -> &[Standard] {
+        &self.page.nodes
+    }
+
+    async fn page_info(&self) -> &PageInfo {
+        &self.page.page_info
+    }
+
+    /// Rows in the whole list, across every page.
+    async fn total_count(&self) -> i32 {
+        self.page.total_count
+    }
+
+    /// Counts of the whole list (the same filter, every page) by status,
+    /// kind, year and committee; each facet is counted only when asked for.
+    async fn facets(&self) -> StandardFacets {
+        StandardFacets(self.scope.clone())
+    }
+}
+
+/// Which standards a facet counts: a filter's list, among one parent's
+/// standards or every standard.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct FacetScope {
+    /// The committee or working group whose `standards` the list is; `None`
+    /// for the root `standards`.
+    owner: Option<Owner>,
+    /// The list's filter, its ordering dropped.
+    filter: ResolvedFilter,
+}
+
+/// Counts of a list of standards by facet.
+pub struct StandardFacets(FacetScope);
+
+/// Counts of a list of standards (its filter, every page) by facet. Each
+/// facet lists the values the list holds, by count, largest first; ties by
+/// value: names alphabetically, years ascending, committees by code.
+#[Object]
+impl StandardFacets {
+    /// Standards of the list by status; the counts add up to `totalCount`.
+    async fn status(&self, ctx: &Context<'_>) -> AppResult<Vec<StatusCount>> {
+        status_counts(ctx, self.0.clone()).await
+    }
+
+    /// Standards of the list by kind; the counts add up to `totalCount`.
+    async fn kind(&self, ctx: &Context<'_>) -> AppResult<Vec<KindCount>> {
+        facet(
+            ctx,
+            self.0.clone(),
+            Facet::Kind,
+            |value, count| match value {
+                FacetValue::Kind(kind) => Some(KindCount {
+                    value: kind.into(),
+                    count,
+                }),
+                _ => None,
+            },
+        )
+        .await
+    }
+
+    /// Standards of the list by year of publication; those of unknown year
+    /// are not counted here.
+    async fn year(&self, ctx: &Context<'_>) -> AppResult<Vec<YearCount>> {
+        facet(
+            ctx,
+            self.0.clone(),
+            Facet::Year,
+            |value, count| match value {
+                FacetValue::Year(year) => Some(YearCount { value: year, count }),
+                _ => None,
+            },
+        )
+        .await
+    }
+
+    /// Standards of the list by the committee responsible for them (a
+    /// working group's standards count for its committee); those of no
+    /// committee are not counted here.
+    async fn committee(&self, ctx: &Context<'_>) -> AppResult<Vec<CommitteeCount>> {
+        facet(
+            ctx,
+            self.0.clone(),
+            Facet::Committee,
+            |value, count| match value {
+                FacetValue::Committee { id, .. } => Some(CommitteeCount {
+                    committee: id,
+                    count,
+                }),
+                _ => None,
+            },
+        )
+        .await
+    }
+}
+
+/// How many standards of a list have this status.
+#[derive(SimpleObject, Clone, Debug, PartialEq, Eq)]
+pub struct StatusCount {
+    pub value: StandardStatus,
+    /// Standards of the list with this status.
+    pub count: i32,
+}
+
+/// How many standards of a list are of this kind.
+#[derive(SimpleObject, Clone, Debug, PartialEq, Eq)]
+pub struct KindCount {
+    pub value: StandardKind,
+    /// Standards of the list of this kind.
+    pub count: i32,
+}
+
+/// How many standards of a list were published in this year.
+#[derive(SimpleObject, Clone, Debug, PartialEq, Eq)]
+pub struct YearCount {
+    /// The year of publication.
+    pub value: i32,
+    /// Standards of the list published in this year.
+    pub count: i32,
+}
+
+/// How many standards of a list a committee is responsible for.
+pub struct CommitteeCount {
+    committee: i32,
+    count: i32,
+}
+
+/// How many standards of a list this committee is responsible for.
+#[Object]
+impl CommitteeCount {
+    /// The committee (a working group's standards count for its committee).
+    async fn committee(&self, ctx: &Context<'_>) -> AppResult<Committee> {
+        loaders(ctx)
+            .load_one(CommitteeById::new(self.committee))
+            .await?
+            .map(Committee)
+            .ok_or_else(|| {
+                AppError::Corrupt(format!("standards of missing committee {}", self.committee))
+            })
+    }
+
+    /// Standards of the list it is responsible for.
+    async fn count(&self) -> i32 {
+        self.count
+    }
+}
+
+/// The standards of `owner` by status, all of them (`standardCounts`).
+pub async fn standard_counts(ctx: &Context<'_>, owner: Owner) -> AppResult<Vec<StatusCount>> {
+    let scope = FacetScope {
+        owner: Some(owner),
+        filter: ResolvedFilter::default(),
+    };
+    status_counts(ctx, scope).await
+}
+
+async fn status_counts(ctx: &Context<'_>, scope: FacetScope) -> AppResult<Vec<StatusCount>> {
+    facet(ctx, scope, Facet::Status, |value, count| match value {
+        FacetValue::Status(status) => Some(StatusCount {
+            value: status.into(),
+            count,
+        }),
+        _ => None,
+    })
+    .await
+}
+
+/// The counts of one facet of one list, through the batched loader, each
+/// made into its GraphQL type by `item` (which sees only values of `facet`).
+async fn facet<T>(
+    ctx: &Context<'_>,
+    scope: FacetScope,
+    facet: Facet,
+    item: impl Fn(FacetValue, i32) -> Option<T>,
+) -> AppResult<Vec<T>> {
+    let counts = loaders(ctx)
+        .load_one(FacetOf { scope, facet })
+        .await?
+        .unwrap_or_default();
+    Ok(counts
+        .into_iter()
+        .filter_map(|(value, count)| item(value, count))
+        .collect())
+}
+
+/// What a facet groups standards by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Facet {
+    Status,
+    Kind,
+    Year,
+    Committee,
+}
+
+/// One value of a facet; a committee with its code, which orders it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FacetValue {
+    Status(StoredStatus),
+    Kind(StoredKind),
+    Year(i32),
+    Committee { id: i32, code: String },
+}
+
+impl FacetValue {
+    /// The order of values of equal count.
+    fn tie_break(&self) -> (String, i32) {
+        match self {
+            Self::Status(status) => (status.to_value(), 0),
+            Self::Kind(kind) => (kind.to_value(), 0),
+            Self::Year(year) => (String::new(), *year),
+            Self::Committee { code, .. } => (code.clone(), 0),
+        }
+    }
+}
+
+/// The counts of one facet of one list of standards: every value the list
+/// holds, with its count, in the documented order.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct FacetOf {
+    pub scope: FacetScope,
+    pub facet: Facet,
+}
+
+/// Names in the grouped statement.
+const OWNER: &str = "facet_owner";
+const VALUE: &str = "facet_value";
+const CODE: &str = "facet_code";
+const COUNT: &str = "facet_count";
+
+impl Loader<FacetOf> for RegistryLoader {
+    type Value = Vec<(FacetValue, i32)>;
+    type Error = Arc<DbErr>;
+
+    /// One `GROUP BY` statement per facet, filter and kind of parent (in
+    /// practice one per facet and query level), however many parents ask.
+    async fn load(&self, keys: &[FacetOf]) -> LoadResult<HashMap<FacetOf, Self::Value>> {
+        /// Facet, filter, and the kind of parent: none, committee (true) or group.
+        type Batch<'a> = (Facet, &'a ResolvedFilter, Option<bool>);
+        let mut batches: HashMap<Batch, Vec<Option<Owner>>> = HashMap::new();
+        for key in keys {
+            let parent = key
+                .scope
+                .owner
+                .map(|owner| matches!(owner, Owner::Committee(_)));
+            batches
+                .entry((key.facet, &key.scope.filter, parent))
+                .or_default()
+                .push(key.scope.owner);
+        }
+        let mut answer = HashMap::with_capacity(keys.len());
+        for ((facet, filter, parent), owners) in batches {
+            let mut lists: HashMap<Option<Owner>, Vec<(FacetValue, i32)>> =
+                owners.iter().map(|owner| (*owner, Vec::new())).collect();
+            let owned: Vec<Owner> = owners.iter().flatten().copied().collect();
+            let statement = grouped(facet, filter, parent, &owned);
+            for row in self.db.query_all(&statement).await.map_err(Arc::new)? {
+                let owner = match parent {
+                    None => None,
+                    Some(by_committee) => {
+                        let id: i32 = row.try_get("", OWNER).map_err(Arc::new)?;
+                        Some(match by_committee {
+                            true => Owner::Committee(id),
+                            false => Owner::WorkingGroup(id),
+                        })
+                    }
+                };
+                let value = facet_value(facet, &row).map_err(Arc::new)?;
+                let count: i64 = row.try_get("", COUNT).map_err(Arc::new)?;
+                if let Some(list) = lists.get_mut(&owner) {
+                    list.push((value, i32::try_from(count).unwrap_or(i32::MAX)));
+                }
+            }
+            for (owner, mut list) in lists {
+                list.sort_by_cached_key(|(value, count)| (Reverse(*count), value.tie_break()));
+                let scope = FacetScope {
+                    owner,
+                    filter: filter.clone(),
+                };
+                answer.insert(FacetOf { scope, facet }, list);
+            }
+        }
+        Ok(answer)
+    }
+}
+
+/// `SELECT [owner,] value, COUNT(*) FROM standard WHERE <filter> [AND owner
+/// IN (..)] AND value IS NOT NULL GROUP BY [owner,] value`; a committee's
+/// code comes along for the order, read by a subquery so that the filter's
+/// columns stay those of `standard` alone.
+fn grouped(
+    facet: Facet,
+    filter: &ResolvedFilter,
+    parent: Option<bool>,
+    owners: &[Owner],
+) -> sea_orm::sea_query::SelectStatement {
+    let value = match facet {
+        Facet::Status => standard::Column::Status,
+        Facet::Kind => standard::Column::Kind,
+        Facet::Year => standard::Column::Year,
+        Facet::Committee => standard::Column::CommitteeId,
+    };
+    let mut condition = filter.condition(Condition::all()).add(value.is_not_null());
+    let mut query = Query::select();
+    if let Some(by_committee) = parent {
+        condition = condition.add(Owner::condition(
+            owners,
+            standard::Column::CommitteeId,
+            standard::Column::WorkingGroupId,
+        ));
+        let owner = match by_committee {
+            true => standard::Column::CommitteeId,
+            false => standard::Column::WorkingGroupId,
+        };
+        query
+            .expr_as(Expr::col((standard::Entity, owner)), Alias::new(OWNER))
+            .group_by_col((standard::Entity, owner));
+    }
+    query
+        .expr_as(Expr::col((standard::Entity, value)), Alias::new(VALUE))
+        .expr_as(Expr::cust("COUNT(*)"), Alias::new(COUNT))
+        .from(standard::Entity)
+        .cond_where(condition)
+        .group_by_col((standard::Entity, value));
+    if facet == Facet::Committee {
+        let code = Query::select()
+            .column((committee::Entity, committee::Column::Code))
+            .from(committee::Entity)
+            .and_where(
+                Expr::col((committee::Entity, committee::Column::Id))
+                    .equals((standard::Entity, standard::Column::CommitteeId)),
+            )
+            .to_owned();
+        query.expr_as(
+            Expr::SubQuery(None, Box::new(SubQueryStatement::SelectStatement(code))),
+            Alias::new(CODE),
+        );
+    }
+    query
+}
+
+/// The facet value of one grouped row.
+fn facet_value(facet: Facet, row: &QueryResult) -> Result<FacetValue, DbErr> {
+    let name = || -> Result<String, DbErr> { row.try_get("", VALUE) };
+    let unknown = |error: DbErr| DbErr::Type(error.to_string());
+    Ok(match facet {
+        Facet::Status => {
+            FacetValue::Status(StoredStatus::try_from_value(&name()?).map_err(unknown)?)
+        }
+        Facet::Kind => FacetValue::Kind(StoredKind::try_from_value(&name()?).map_err(unknown)?),
+        Facet::Year => FacetValue::Year(row.try_get("", VALUE)?),
+        Facet::Committee => FacetValue::Committee {
+            id: row.try_get("", VALUE)?,
+            code: row.try_get("", CODE)?,
+        },
+    })
+}
