@@ -99,7 +99,9 @@ pub fn for_reads(db: &DatabaseConnection, mmap_mib: u32) -> Result<DatabaseConne
 
 /// Applies every pending migration.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    Migrator::up(db, None).await
+    Migrator::up(db, None).await?;
+    // A database holding records from before the full-text index existed.
+    crate::search_index::ensure(db).await
 }
 
 /// A connection handle for one request: every statement run through it is

@@ -52,10 +52,18 @@ pub const ASSUMED_SIZES: &[(&str, usize)] = &[
     ("statistics", 50),
     ("sources", 5),
     ("equivalences", 5),
+    ("highlights", 5),
 ];
 
 /// Objects built from the row they belong to: nothing is read for them.
-const FREE_OBJECTS: &[&str] = &["sources", "source", "pageInfo", "edges", "counterpartBody"];
+const FREE_OBJECTS: &[&str] = &[
+    "sources",
+    "source",
+    "pageInfo",
+    "edges",
+    "counterpartBody",
+    "highlights",
+];
 
 /// Scalars read by a statement of their own.
 const READ_SCALARS: &[&str] = &["totalCount", "aliases"];
