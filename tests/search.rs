@@ -274,7 +274,7 @@ fn precision_at_5(hits: &[String], relevant: &[&str]) -> f64 {
     let considered = relevant.len().min(5);
     let right = hits
         .iter()
-        .take(considered.max(1).min(5))
+        .take(considered)
         .filter(|hit| relevant.contains(&hit.as_str()))
         .count();
     right as f64 / considered as f64
@@ -314,7 +314,7 @@ on_every_backend! {
         for (text, hits, precision) in &results {
             assert!(*precision >= 0.8, "precision@5 of {text} is {precision}: {hits:?}");
         }
-        assert!(mean >= 0.95, "mean precision@5 {mean}");
+        assert!(mean >= 0.98, "mean precision@5 {mean}");
     }
 
     async fn both_databases_rank_alike(backend: Backend) {
@@ -521,5 +521,24 @@ on_every_backend! {
             ... on Standard { code committee { code } } ... on WorkingGroup { code committee { code } }
         } }"#).await;
         assert_eq!(statements(&response), 4, "{response:#}");
+        // The cost model's estimate: the connection 1, its `totalCount` 1,
+        // and per edge (sized by `first`) the hit 1 and its committee 1;
+        // `edges`, `highlights` and scalars 0.
+        let response = execute(&schema, r#"{ searchResults(text: "cloud", first: 10) {
+            totalCount edges { score highlights { field snippet } node { ... on Standard { code committee { code } } } }
+        } }"#).await;
+        assert_eq!(response["extensions"]["cost"]["complexity"], 22, "{response:#}");
+    }
+
+    async fn a_database_indexed_before_the_index_existed_is_indexed_at_start(backend: Backend) {
+        use sea_orm::ConnectionTrait;
+        let db = TestDb::with_dataset(backend).await;
+        db.db.execute_unprepared("DELETE FROM search_document").await.unwrap();
+        if backend == Backend::Sqlite {
+            db.db.execute_unprepared("INSERT INTO search_fts(search_fts) VALUES ('rebuild')").await.unwrap();
+        }
+        assert_eq!(top(&db.schema(), "metaverse", 1).await, Vec::<String>::new());
+        standards_registry::db::migrate(&db.db).await.expect("migrations apply");
+        assert_eq!(top(&db.schema(), "GB/T 45993", 1).await, ["GB/T 45993-2025"]);
     }
 }

@@ -10,8 +10,8 @@ use async_graphql::{Context, Enum, InputObject};
 use entity::standard::{StandardKind as StoredKind, StandardStatus as StoredStatus};
 use entity::{committee, standard, working_group};
 use sea_orm::sea_query::{
-    Alias, Asterisk, Condition, Expr, ExprTrait, Func, JoinType, LikeExpr, NullOrdering, Query,
-    SelectStatement, SubQueryStatement,
+    Alias, Asterisk, Condition, Expr, ExprTrait, JoinType, NullOrdering, Query, SelectStatement,
+    SubQueryStatement,
 };
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityName, EntityTrait, FromQueryResult,
@@ -165,20 +165,6 @@ pub fn checked_text(ctx: &Context<'_>, text: &str) -> AppResult<String> {
         )));
     }
     Ok(text.to_owned())
-}
-
-/// `%text%` for LIKE, with the user's own `%`, `_` and `\` matched literally.
-pub fn contains_pattern(text: &str) -> LikeExpr {
-    let escaped = text
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    LikeExpr::new(format!("%{escaped}%")).escape('\\')
-}
-
-/// `LOWER(column)`, for case-insensitive LIKE on SQLite and PostgreSQL alike.
-pub fn lower(column: impl sea_orm::sea_query::IntoColumnRef) -> Expr {
-    Expr::expr(Func::lower(Expr::col(column)))
 }
 
 impl ResolvedFilter {
