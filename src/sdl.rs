@@ -12,14 +12,15 @@
 //! - A field returning an object costs 1: one row read. A field that builds
 //!   its object from the row it belongs to reads nothing and says
 //!   `@cost(weight: 0)` (`sources`, `source`, `pageInfo`, `edges`,
-//!   `counterpartBody`).
+//!   `counterpartBody`, and a search hit's `highlights`, made from the
+//!   hit's row).
 //! - A scalar costs 0, unless it is read by a statement of its own, which
 //!   says `@cost(weight: 1)` (`totalCount`, a count; `aliases`, a row each).
 //! - A connection says `@listSize(assumedSize: 20, slicingArguments:
 //!   ["first", "last"], sizedFields: ["edges", "nodes"],
 //!   requireOneSlicingArgument: false)`: its page is the larger of `first`
 //!   and `last`, 20 without either (the server's default page). `search` is
-//!   a list sized the same way by `first`.
+//!   a list sized the same way by `first`; `searchResults` is a connection.
 //! - Every other list says `@listSize(assumedSize: N)`, N from
 //!   `ASSUMED_SIZES`: about the longest such list in the shipped dataset and
 //!   in the synthetic catalogue the benchmarks use.

@@ -439,6 +439,19 @@ mod tests {
         assert_eq!(TextQuery::parse("cloud").code_key, None);
     }
 
+    proptest::proptest! {
+        #[test]
+        fn any_text_is_a_query_and_any_field_highlights(typed in "\\PC{0,40}", field in "\\PC{0,200}") {
+            let query = TextQuery::parse(&typed);
+            let fts5 = query.fts5(None, true);
+            // Quotes only around words, never inside one.
+            proptest::prop_assert_eq!(fts5.matches('"').count() % 2, 0);
+            let _ = query.tsquery(true);
+            // The typed words inside a long field, so that it is cut.
+            let _ = query.highlight(&format!("{field} {typed} {field} {field}"));
+        }
+    }
+
     #[test]
     fn highlights_mark_words_and_their_inflections() {
         let query = TextQuery::parse("knowledge graphs");

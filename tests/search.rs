@@ -378,6 +378,43 @@ on_every_backend! {
         assert!(!without.iter().any(|hit| hit.contains("large-models")), "{without:?}");
     }
 
+    async fn random_text_is_never_an_error(backend: Backend) {
+        use proptest::strategy::{Strategy, ValueTree};
+        use proptest::test_runner::TestRunner;
+        let db = TestDb::with_dataset(backend).await;
+        let schema = db.schema();
+        // Words of the dataset, FTS5 and tsquery operators, quotes, dashes
+        // and any other character, in any order.
+        let strategy = proptest::collection::vec(
+            proptest::prop_oneof![
+                proptest::sample::select(vec![
+                    "cloud", "knowledge", "graph", "GB/T", "45993", "SC42", "-", "\"", "*", "(", ")", ":",
+                    "&", "|", "!", "<->", "NEAR", "AND", "NOT", "^", "{title}", "'", "\\", "%", "_", " ", "—", "量子",
+                ])
+                .prop_map(str::to_owned),
+                "\\PC{1,4}",
+            ],
+            0..12,
+        )
+        .prop_map(|parts| parts.concat());
+        let mut runner = TestRunner::deterministic();
+        for _ in 0..150 {
+            let text = strategy.new_tree(&mut runner).unwrap().current();
+            let text_json = serde_json::to_string(&text).unwrap();
+            let query = format!("{{ searchResults(text: {text_json}, first: 5) {{ totalCount edges {{ score highlights {{ snippet }} }} }} standards(filter: {{ text: {text_json} }}, orderBy: [{{ field: RELEVANCE, direction: DESC }}], first: 2) {{ totalCount }} }}");
+            let response = execute(&schema, query.as_str()).await;
+            let errors = response["errors"].as_array().cloned().unwrap_or_default();
+            // Only the checks of the text itself: empty, or too long.
+            for error in &errors {
+                let message = error["message"].as_str().unwrap_or_default();
+                assert!(
+                    message == "search text must not be empty" || message.starts_with("search text must be at most"),
+                    "{text:?}: {response:#}"
+                );
+            }
+        }
+    }
+
     async fn hits_carry_scores_and_highlights(backend: Backend) {
         let db = TestDb::with_dataset(backend).await;
         let schema = db.schema();
