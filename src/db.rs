@@ -100,7 +100,9 @@ pub fn for_reads(db: &DatabaseConnection, mmap_mib: u32) -> Result<DatabaseConne
 /// Applies every pending migration. When several servers may start at once,
 /// call it under [`startup_lock`].
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    Migrator::up(db, None).await
+    Migrator::up(db, None).await?;
+    // A database holding records from before the full-text index existed.
+    crate::search_index::ensure(db).await
 }
 
 /// The PostgreSQL advisory lock every server of this registry takes to

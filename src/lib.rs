@@ -14,6 +14,8 @@ pub mod metrics;
 pub mod playground;
 pub mod schema;
 pub mod sdl;
+pub mod search_index;
+pub mod search_text;
 mod sqlite_reads;
 pub mod telemetry;
 

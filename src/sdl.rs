@@ -12,7 +12,8 @@
 //! - A field returning an object costs 1: one row read. A field that builds
 //!   its object from the row it belongs to reads nothing and says
 //!   `@cost(weight: 0)` (`sources`, `source`, `pageInfo`, `edges`,
-//!   `counterpartBody`, `facets`).
+//!   `counterpartBody`, `facets`, and a search hit's `highlights`, made
+//!   from the hit's row).
 //! - A facet of a list of standards (`StandardFacets.status`, `kind`, `year`,
 //!   `committee`) and `standardCounts` are one grouped statement each: a list
 //!   of objects, each a row of the grouped result (1), its `count` read with
@@ -23,7 +24,7 @@
 //!   ["first", "last"], sizedFields: ["edges", "nodes"],
 //!   requireOneSlicingArgument: false)`: its page is the larger of `first`
 //!   and `last`, 20 without either (the server's default page). `search` is
-//!   a list sized the same way by `first`.
+//!   a list sized the same way by `first`; `searchResults` is a connection.
 //! - Every other list says `@listSize(assumedSize: N)`, N from
 //!   `ASSUMED_SIZES`: about the longest such list in the shipped dataset and
 //!   in the synthetic catalogue the benchmarks use.
@@ -65,6 +66,7 @@ pub const ASSUMED_SIZES: &[(&str, usize)] = &[
     ("year", 40),
     ("committee", 200),
     ("standardCounts", 7),
+    ("highlights", 5),
 ];
 
 /// Objects built from the row they belong to: nothing is read for them.
@@ -75,6 +77,7 @@ const FREE_OBJECTS: &[&str] = &[
     "edges",
     "counterpartBody",
     "facets",
+    "highlights",
 ];
 
 /// Scalars read by a statement of their own.

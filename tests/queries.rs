@@ -428,9 +428,9 @@ on_every_backend! {
         }"#).await;
         assert_eq!(data["graph"], json!([
             { "__typename": "WorkingGroup", "code": "SAC/TC28/SC42/knowledge-graph" },
+            { "__typename": "Standard", "code": "knowledge-graph-architecture-ieee-2807-series" },
             { "__typename": "Standard", "code": "GB/T 42131-2022" },
             { "__typename": "Standard", "code": "GB/T 45628-2025" },
-            { "__typename": "Standard", "code": "GB/T 45923.2-2025" },
         ]));
         assert_eq!(data["people"], json!([{ "__typename": "Expert", "name": "Fan Kefeng", "organization": "CESI" }]));
         assert_eq!(data["committee"], json!([

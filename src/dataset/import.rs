@@ -71,6 +71,7 @@ async fn write(db: &DatabaseConnection, dataset: &Dataset) -> Result<ImportSumma
         documents: HashMap::new(),
     };
     let summary = import.run().await?;
+    crate::search_index::rebuild(&txn).await?;
     bump_version(&txn).await?;
     txn.commit().await?;
     Ok(summary)

@@ -10,8 +10,8 @@ use async_graphql::{Context, Enum, InputObject};
 use entity::standard::{StandardKind as StoredKind, StandardStatus as StoredStatus};
 use entity::{committee, standard, working_group};
 use sea_orm::sea_query::{
-    Alias, Asterisk, Condition, Expr, ExprTrait, Func, JoinType, LikeExpr, NullOrdering, Query,
-    SelectStatement, SubQueryStatement,
+    Alias, Asterisk, Condition, Expr, ExprTrait, JoinType, NullOrdering, Query, SelectStatement,
+    SubQueryStatement,
 };
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityName, EntityTrait, FromQueryResult,
@@ -27,9 +27,10 @@ use super::loader::{LoadResult, Owner, RegistryLoader, loaders};
 use super::standard::{Standard, StandardKind, StandardStatus};
 use super::standard_facets::StandardConnection;
 use super::working_group::working_group_by_code;
-use crate::codes::lookup_key;
 use crate::config::SchemaConfig;
 use crate::error::{AppError, AppResult};
+use crate::search_index::{self, SearchDocument};
+use crate::search_text::TextQuery;
 
 /// Which standards a list holds. Every condition given must hold.
 #[derive(InputObject, Clone, Debug, Default)]
@@ -46,7 +47,10 @@ pub struct StandardFilter {
     pub year_from: Option<i32>,
     /// Published in this year or earlier.
     pub year_to: Option<i32>,
-    /// Full-text match on code and title.
+    /// Full-text match on code, title and notes: words and their stems, the
+    /// last word also as a prefix, "quoted phrases", `-word` to exclude, and
+    /// any spelling of a code (see `searchResults`). With `orderBy:
+    /// [{ field: RELEVANCE, direction: DESC }]` the best match comes first.
     pub text: Option<String>,
 }
 
@@ -59,6 +63,10 @@ pub enum StandardOrderField {
     Year,
     /// In lifecycle order: published first, withdrawn last.
     Status,
+    /// By how well a standard matches `filter.text` (the score of
+    /// `searchResults`; `DESC` for the best match first, ties by code); by
+    /// code without a text.
+    Relevance,
 }
 
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Hash)]
@@ -86,7 +94,10 @@ pub struct ResolvedFilter {
     working_group: Option<Option<i32>>,
     year_from: Option<i32>,
     year_to: Option<i32>,
-    text: Option<String>,
+    /// The parsed `text`; `None` for none or an empty one.
+    text: Option<TextQuery>,
+    /// Which database the text's SQL is written for.
+    backend_postgres: bool,
     order: Vec<(StandardOrderField, OrderDirection)>,
 }
 
@@ -116,7 +127,10 @@ pub async fn resolve_filter(
         text: filter
             .text
             .map(|text| checked_text(ctx, &text))
-            .transpose()?,
+            .transpose()?
+            .filter(|text| !text.is_empty())
+            .map(|text| TextQuery::parse(&text)),
+        backend_postgres: loaders(ctx).loader().db.get_database_backend() == DbBackend::Postgres,
         order: order_by
             .unwrap_or_default()
             .into_iter()
@@ -153,20 +167,6 @@ pub fn checked_text(ctx: &Context<'_>, text: &str) -> AppResult<String> {
         )));
     }
     Ok(text.to_owned())
-}
-
-/// `%text%` for LIKE, with the user's own `%`, `_` and `\` matched literally.
-pub fn contains_pattern(text: &str) -> LikeExpr {
-    let escaped = text
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    LikeExpr::new(format!("%{escaped}%")).escape('\\')
-}
-
-/// `LOWER(column)`, for case-insensitive LIKE on SQLite and PostgreSQL alike.
-pub fn lower(column: impl sea_orm::sea_query::IntoColumnRef) -> Expr {
-    Expr::expr(Func::lower(Expr::col(column)))
 }
 
 impl ResolvedFilter {
@@ -292,14 +292,58 @@ impl ResolvedFilter {
         if let Some(to) = self.year_to {
             condition = condition.add(Column::Year.lte(to));
         }
-        if let Some(text) = self.text.as_deref().filter(|text| !text.is_empty()) {
-            condition = condition.add(
-                Condition::any()
-                    .add(lower(Column::Title).like(contains_pattern(&text.to_lowercase())))
-                    .add(Column::CodeKey.like(contains_pattern(&lookup_key(text)))),
-            );
+        if let Some(query) = &self.text {
+            let matching = Query::select()
+                .column((SearchDocument::Table, SearchDocument::RecordId))
+                .from(SearchDocument::Table)
+                .and_where(
+                    Expr::col((SearchDocument::Table, SearchDocument::Kind))
+                        .eq(search_index::STANDARD),
+                )
+                .and_where(query.matches(self.backend()))
+                .to_owned();
+            condition =
+                condition.add(Expr::col((standard::Entity, Column::Id)).in_subquery(matching));
         }
         condition
+    }
+
+    fn backend(&self) -> DbBackend {
+        if self.backend_postgres {
+            DbBackend::Postgres
+        } else {
+            DbBackend::Sqlite
+        }
+    }
+
+    /// The ids of the standards meeting this filter, for a search's own
+    /// statement to select from.
+    pub fn standard_ids(&self) -> SelectStatement {
+        Query::select()
+            .column((standard::Entity, standard::Column::Id))
+            .from(standard::Entity)
+            .cond_where(self.condition(Condition::all()))
+            .to_owned()
+    }
+
+    /// A standard's relevance to the filter's text: its document's score.
+    fn relevance(&self) -> Option<Expr> {
+        let query = self.text.as_ref()?;
+        let score = Query::select()
+            .expr(query.score(self.backend()))
+            .from(SearchDocument::Table)
+            .and_where(
+                Expr::col((SearchDocument::Table, SearchDocument::Kind)).eq(search_index::STANDARD),
+            )
+            .and_where(
+                Expr::col((SearchDocument::Table, SearchDocument::RecordId))
+                    .equals((standard::Entity, standard::Column::Id)),
+            )
+            .to_owned();
+        Some(Expr::SubQuery(
+            None,
+            Box::new(SubQueryStatement::SelectStatement(score)),
+        ))
     }
 
     /// The sort keys, the row id last so that pages never overlap.
@@ -313,16 +357,33 @@ impl ResolvedFilter {
 
         let year_nulls =
             (self.year_from.is_none() && self.year_to.is_none()).then_some(NullOrdering::Last);
-        let mut keys: Vec<SortKey> = self
-            .requested_order()
-            .iter()
-            .map(|&(field, direction)| {
-                let order = match direction {
-                    OrderDirection::Asc => Order::Asc,
-                    OrderDirection::Desc => Order::Desc,
-                };
+        let mut keys: Vec<SortKey> = Vec::new();
+        for &(field, direction) in self.requested_order() {
+            let order = match direction {
+                OrderDirection::Asc => Order::Asc,
+                OrderDirection::Desc => Order::Desc,
+            };
+            if field == StandardOrderField::Relevance {
+                // Ties by code, as a search's are.
+                if let Some(relevance) = self.relevance() {
+                    keys.push(SortKey {
+                        expr: relevance,
+                        order,
+                        nulls: None,
+                    });
+                }
+                keys.push(SortKey {
+                    expr: Expr::col((standard::Entity, Column::Code)),
+                    order: Order::Asc,
+                    nulls: None,
+                });
+                continue;
+            }
+            keys.push({
                 let (expr, nulls) = match field {
-                    StandardOrderField::Code => (Expr::col((standard::Entity, Column::Code)), None),
+                    StandardOrderField::Code | StandardOrderField::Relevance => {
+                        (Expr::col((standard::Entity, Column::Code)), None)
+                    }
                     StandardOrderField::Title => {
                         (Expr::col((standard::Entity, Column::Title)), None)
                     }
@@ -332,8 +393,8 @@ impl ResolvedFilter {
                     StandardOrderField::Status => (lifecycle_rank(), None),
                 };
                 SortKey { expr, order, nulls }
-            })
-            .collect();
+            });
+        }
         keys.push(SortKey {
             expr: Expr::col((standard::Entity, Column::Id)),
             order: Order::Asc,
@@ -415,9 +476,14 @@ impl ResolvedFilter {
     }
 
     /// A row's values of `ordering()`'s keys.
-    pub fn sort_keys(&self, row: &standard::Model) -> SortKeys {
+    /// `None` for an ordering by relevance, whose score is not in the row:
+    /// its pages are found by position.
+    pub fn sort_keys(&self, row: &standard::Model) -> Option<SortKeys> {
         use serde_json::Value as Json;
 
+        if self.by_relevance() {
+            return None;
+        }
         let mut values = Vec::new();
         for &(field, _) in self.requested_order() {
             match field {
@@ -425,13 +491,20 @@ impl ResolvedFilter {
                 StandardOrderField::Title => values.push(Json::from(row.title.clone())),
                 StandardOrderField::Year => values.push(row.year.map_or(Json::Null, Json::from)),
                 StandardOrderField::Status => values.push(Json::from(status_rank(row.status))),
+                StandardOrderField::Relevance => {}
             }
         }
         values.push(Json::from(row.id));
-        SortKeys {
+        Some(SortKeys {
             ordering: self.ordering_name(),
             values,
-        }
+        })
+    }
+
+    fn by_relevance(&self) -> bool {
+        self.order
+            .iter()
+            .any(|(field, _)| *field == StandardOrderField::Relevance)
     }
 
     /// Whether `values` have the JSON types `sort_keys` writes: a forged
@@ -446,6 +519,7 @@ impl ResolvedFilter {
                 StandardOrderField::Code | StandardOrderField::Title => kinds.push(Json::is_string),
                 StandardOrderField::Year => kinds.push(|value| value.is_null() || value.is_i64()),
                 StandardOrderField::Status => kinds.push(Json::is_i64),
+                StandardOrderField::Relevance => return false,
             }
         }
         kinds.push(Json::is_i64);
@@ -459,7 +533,8 @@ impl ResolvedFilter {
     /// or do not fit it; the cursor's position is used then.
     pub fn after(&self, keys: &SortKeys) -> Option<Condition> {
         let ordering = self.ordering();
-        if keys.ordering != self.ordering_name()
+        if self.by_relevance()
+            || keys.ordering != self.ordering_name()
             || keys.values.len() != ordering.len()
             || !self.fit_keys(&keys.values)
         {
@@ -521,7 +596,7 @@ pub async fn standards_page(
     };
     let select = filter.select(Condition::all());
     keyed_sql_page(ctx, select, after_keys, args, Standard, |standard| {
-        Some(filter.sort_keys(&standard.0))
+        filter.sort_keys(&standard.0)
     })
     .await
 }

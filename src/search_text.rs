@@ -1,0 +1,472 @@
+//! What a person types into a search box, read as a full-text query that
+//! both databases run alike: the parse (words, "quoted phrases", a leading
+//! `-` to exclude, the last word also as a prefix), its translation into
+//! FTS5 `MATCH` syntax and a PostgreSQL `tsquery` (built from words that
+//! are alphanumeric only, so nothing the user types is ever an operator),
+//! the relevance score, and the highlighted snippets of a hit.
+//!
+//! Every input is a query: stray punctuation separates words, an
+//! unbalanced quote ends at the end of the text, a lone `*` or a text of
+//! stop words is a query that matches nothing.
+//!
+//! The score is the same SQL on both databases, so that both rank alike
+//! (their stemmers, Porter and Snowball English, are not quite the same,
+//! their own rankings `bm25` and `ts_rank` not at all):
+//!
+//! | signal | score |
+//! | --- | --- |
+//! | the typed text is a spelling of the record's code or alias (`lookup_key`) | +100 |
+//! | a code or alias starts with it (`GB/T 45993` for `GB/T 45993-2025`) | +40, plus 10 × its length / the code's |
+//! | a code or alias contains it (for text with a digit or `/`) | +20 |
+//! | every word (or phrase) is in the title or name | +10, plus 10 / the title's length in characters |
+//! | matched anywhere (code, title, aliases, scope, focus, notes, counterparts) | +1 |
+//!
+//! Ties are broken by code (an expert's name), then row.
+
+use sea_orm::DbBackend;
+use sea_orm::sea_query::Expr;
+
+use crate::codes::lookup_key;
+
+/// Words too common to search for on their own (PostgreSQL's `english`
+/// configuration drops them; SQLite would require them): dropped outside
+/// quotes.
+const STOP_WORDS: &[&str] = &[
+    "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "in", "into", "is", "it", "of",
+    "on", "or", "the", "to", "with",
+];
+
+/// Words and phrases a query keeps at most; more are ignored.
+const MAX_ITEMS: usize = 16;
+
+/// Characters of a word a query keeps at most.
+const MAX_WORD: usize = 64;
+
+/// The shortest last word that is also matched as a prefix.
+const MIN_PREFIX: usize = 3;
+
+/// A word, or a phrase of words that must follow each other.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct Item {
+    /// Lowercase, alphanumeric only.
+    words: Vec<String>,
+    /// The last word also matches as a prefix (`metaver` finds `metaverse`).
+    prefix: bool,
+}
+
+/// A parsed search text.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct TextQuery {
+    /// Every one must match.
+    must: Vec<Item>,
+    /// None may match.
+    not: Vec<Item>,
+    /// The text as a code key, when it may be a code: it has a digit or a
+    /// `/`, nothing is excluded, and nothing a `LIKE` pattern reads specially.
+    code_key: Option<String>,
+}
+
+impl TextQuery {
+    pub fn parse(text: &str) -> Self {
+        let mut must = Vec::new();
+        let mut not = Vec::new();
+        let mut chars = text.chars().peekable();
+        let mut last_quoted = false;
+        loop {
+            while chars.next_if(|c| c.is_whitespace()).is_some() {}
+            if chars.peek().is_none() {
+                break;
+            }
+            let mut negated = false;
+            while chars.next_if(|c| matches!(c, '-' | '\u{2212}')).is_some() {
+                negated = true;
+            }
+            let mut segment = String::new();
+            let quoted = chars.next_if_eq(&'"').is_some();
+            if quoted {
+                for c in chars.by_ref() {
+                    if c == '"' {
+                        break;
+                    }
+                    segment.push(c);
+                }
+            } else {
+                while let Some(c) = chars.next_if(|c| !c.is_whitespace() && *c != '"') {
+                    segment.push(c);
+                }
+            }
+            let words: Vec<String> = segment
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|word| !word.is_empty())
+                .map(|word| word.to_lowercase().chars().take(MAX_WORD).collect())
+                .collect();
+            if words.is_empty()
+                || (!quoted && words.len() == 1 && STOP_WORDS.contains(&words[0].as_str()))
+            {
+                continue;
+            }
+            let item = Item {
+                words,
+                prefix: false,
+            };
+            if negated {
+                not.push(item);
+            } else {
+                must.push(item);
+                last_quoted = quoted;
+            }
+        }
+        must.truncate(MAX_ITEMS);
+        not.truncate(MAX_ITEMS);
+        if !last_quoted
+            && let Some(last) = must.last_mut()
+            && last
+                .words
+                .last()
+                .is_some_and(|word| word.chars().count() >= MIN_PREFIX)
+        {
+            last.prefix = true;
+        }
+        let key = lookup_key(&text.replace('"', ""));
+        let code_key = (not.is_empty()
+            && !must.is_empty()
+            && key.chars().count() >= 2
+            && key.chars().any(|c| c.is_ascii_digit() || c == '/')
+            && !key.contains(['%', '_', '\\', '\'']))
+        .then_some(key);
+        Self {
+            must,
+            not,
+            code_key,
+        }
+    }
+
+    /// Whether the query can match anything: it needs a word to look for.
+    pub fn is_empty(&self) -> bool {
+        self.must.is_empty()
+    }
+
+    /// An FTS5 query: `"knowledge" AND "graph"*`, `NOT` each exclusion,
+    /// restricted to `column` when given. Words are alphanumeric, and
+    /// always quoted, so no word is read as an operator.
+    fn fts5(&self, column: Option<&str>, with_exclusions: bool) -> String {
+        let item = |item: &Item| {
+            let phrase = format!("\"{}\"", item.words.join(" "));
+            if item.prefix {
+                format!("{phrase}*")
+            } else {
+                phrase
+            }
+        };
+        let must = self.must.iter().map(item).collect::<Vec<_>>().join(" AND ");
+        let mut query = match column {
+            Some(column) => format!("{column} : ({must})"),
+            None => format!("({must})"),
+        };
+        if with_exclusions {
+            for excluded in &self.not {
+                query.push_str(&format!(" NOT {}", item(excluded)));
+            }
+        }
+        query
+    }
+
+    /// A `tsquery` for `to_tsquery('english', ..)`: `knowledge & graph:*`,
+    /// `!` each exclusion, `<->` between the words of a phrase.
+    fn tsquery(&self, with_exclusions: bool) -> String {
+        let item = |item: &Item| {
+            let mut phrase = item.words.join(" <-> ");
+            if item.prefix {
+                phrase.push_str(":*");
+            }
+            format!("({phrase})")
+        };
+        let mut parts: Vec<String> = self.must.iter().map(item).collect();
+        if with_exclusions {
+            parts.extend(
+                self.not
+                    .iter()
+                    .map(|excluded| format!("!{}", item(excluded))),
+            );
+        }
+        parts.join(" & ")
+    }
+
+    /// The condition a `search_document` row meets when it matches.
+    pub fn matches(&self, backend: DbBackend) -> Expr {
+        if self.is_empty() {
+            return Expr::cust("1 = 0");
+        }
+        let (sql, mut values) = match backend {
+            DbBackend::Postgres => (
+                "search_document.document @@ to_tsquery('english', ?)".to_owned(),
+                vec![self.tsquery(true)],
+            ),
+            _ => (
+                "search_document.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH ?)"
+                    .to_owned(),
+                vec![self.fts5(None, true)],
+            ),
+        };
+        let mut sql = sql;
+        if let Some(key) = self
+            .code_key
+            .as_ref()
+            .filter(|key| key.chars().count() >= 3)
+        {
+            sql = match backend {
+                DbBackend::Postgres => format!("({sql} OR search_document.code_keys LIKE ?)"),
+                // The trigram table answers `LIKE` from its index.
+                _ => format!(
+                    "({sql} OR search_document.id IN \
+                     (SELECT rowid FROM search_code WHERE search_code.code_keys LIKE ?))"
+                ),
+            };
+            values.push(format!("%{key}%"));
+        }
+        custom(backend, &sql, values)
+    }
+
+    /// The relevance of a matching `search_document` row (module docs), a
+    /// floating point number on both databases.
+    pub fn score(&self, backend: DbBackend) -> Expr {
+        let mut sql = String::from("1");
+        let mut values = Vec::new();
+        if let Some(key) = &self.code_key {
+            // A prefix ranks the records whose code it covers most first:
+            // for `TC28/SC4`, the subcommittees SC40 to SC43 before their groups.
+            let coverage = 10 * key.chars().count();
+            sql.push_str(&format!(
+                " + CASE WHEN (' ' || search_document.code_keys || ' ') LIKE ? THEN 100 ELSE 0 END\
+                 \x20+ CASE WHEN (' ' || search_document.code_keys) LIKE ? \
+                 THEN 40 + {coverage}.0 / LENGTH(search_document.code) ELSE 0 END\
+                 \x20+ CASE WHEN search_document.code_keys LIKE ? THEN 20 ELSE 0 END",
+            ));
+            values.push(format!("% {key} %"));
+            values.push(format!("% {key}%"));
+            values.push(format!("%{key}%"));
+        }
+        if !self.is_empty() {
+            let title = match backend {
+                DbBackend::Postgres => {
+                    values.push(self.tsquery(false));
+                    "search_document.title_document @@ to_tsquery('english', ?)"
+                }
+                _ => {
+                    values.push(self.fts5(Some("title"), false));
+                    "search_document.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH ?)"
+                }
+            };
+            sql.push_str(&format!(
+                " + CASE WHEN {title} THEN 10 + 10.0 / LENGTH(search_document.title) ELSE 0 END"
+            ));
+        }
+        let float = match backend {
+            DbBackend::Postgres => "DOUBLE PRECISION",
+            _ => "REAL",
+        };
+        custom(backend, &format!("CAST(({sql}) AS {float})"), values)
+    }
+
+    /// The lowercase words a highlight marks, each with whether it is also
+    /// a prefix.
+    fn marked_words(&self) -> Vec<(String, bool)> {
+        self.must
+            .iter()
+            .flat_map(|item| {
+                let last = item.words.len() - 1;
+                item.words
+                    .iter()
+                    .enumerate()
+                    .map(move |(i, word)| (word.clone(), item.prefix && i == last))
+            })
+            .collect()
+    }
+
+    /// `text` with the words this query matches marked `<mark>…</mark>`,
+    /// and the rest HTML-escaped; `None` when no word matches. A text longer
+    /// than `SNIPPET_WORDS` words is cut to that many around its first
+    /// match, with `…` where it was cut.
+    pub fn highlight(&self, text: &str) -> Option<String> {
+        let terms: Vec<(String, bool)> = self
+            .marked_words()
+            .into_iter()
+            .map(|(word, prefix)| (root(&word).to_owned(), prefix || word != root(&word)))
+            .collect();
+        let matches = |word: &str| {
+            let word = word.to_lowercase();
+            terms.iter().any(|(root, loose)| {
+                word == *root || (*loose && word.starts_with(root.as_str())) || {
+                    let stem = self::root(&word);
+                    stem == root
+                }
+            })
+        };
+        // Alternating runs: (is a word, text).
+        let mut runs: Vec<(bool, &str)> = Vec::new();
+        let mut start = 0;
+        let mut in_word = None;
+        for (at, c) in text.char_indices() {
+            let word = c.is_alphanumeric();
+            if in_word != Some(word) {
+                if let Some(was) = in_word {
+                    runs.push((was, &text[start..at]));
+                }
+                start = at;
+                in_word = Some(word);
+            }
+        }
+        if let Some(was) = in_word {
+            runs.push((was, &text[start..]));
+        }
+        let marked: Vec<bool> = runs
+            .iter()
+            .map(|(word, run)| *word && matches(run))
+            .collect();
+        let first = marked.iter().position(|m| *m)?;
+        let words_before = runs[..first].iter().filter(|(word, _)| *word).count();
+        let total_words = runs.iter().filter(|(word, _)| *word).count();
+        let (from, to) = if total_words <= SNIPPET_WORDS {
+            (0, runs.len())
+        } else {
+            // Start a few words before the first match.
+            let skip_words = words_before.saturating_sub(SNIPPET_WORDS / 4);
+            let mut from = 0;
+            let mut seen = 0;
+            while seen < skip_words {
+                if runs[from].0 {
+                    seen += 1;
+                }
+                from += 1;
+            }
+            if from > 0 && !runs[from].0 {
+                from += 1;
+            }
+            let mut to = from;
+            let mut kept = 0;
+            while to < runs.len() && kept < SNIPPET_WORDS {
+                if runs[to].0 {
+                    kept += 1;
+                }
+                to += 1;
+            }
+            (from, to)
+        };
+        let mut snippet = String::new();
+        if from > 0 {
+            snippet.push('…');
+        }
+        for i in from..to {
+            let escaped = escape(runs[i].1);
+            if marked[i] {
+                snippet.push_str(&format!("{MARK_START}{escaped}{MARK_END}"));
+            } else {
+                snippet.push_str(&escaped);
+            }
+        }
+        if to < runs.len() {
+            snippet.push('…');
+        }
+        Some(snippet)
+    }
+}
+
+/// What marks a matched word in a snippet.
+pub const MARK_START: &str = "<mark>";
+pub const MARK_END: &str = "</mark>";
+
+/// Words a snippet of a long text keeps.
+const SNIPPET_WORDS: usize = 24;
+
+/// A word without the endings English inflection adds, for highlights: a
+/// word is marked when it is a query word, starts with a query word's root
+/// (when the query word was inflected or is a prefix), or shares its root.
+fn root(word: &str) -> &str {
+    const ENDINGS: &[&str] = &[
+        "ations", "ation", "ings", "ing", "ies", "es", "ed", "s", "e", "y",
+    ];
+    for ending in ENDINGS {
+        if let Some(stem) = word.strip_suffix(ending)
+            && stem.chars().count() >= 3
+        {
+            return stem;
+        }
+    }
+    word
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// A custom SQL expression with bound values, written with `?` for each:
+/// PostgreSQL's builder numbers `$` instead.
+fn custom(backend: DbBackend, sql: &str, values: Vec<String>) -> Expr {
+    let sql = match backend {
+        DbBackend::Postgres => sql.replace('?', "$"),
+        _ => sql.to_owned(),
+    };
+    Expr::cust_with_values(sql, values)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typed_text_becomes_safe_queries() {
+        let query = TextQuery::parse(r#"knowledge "graph construction" -carbon GB/T*"#);
+        assert_eq!(
+            query.fts5(None, true),
+            r#"("knowledge" AND "graph construction" AND "gb t") NOT "carbon""#
+        );
+        assert_eq!(
+            query.tsquery(true),
+            "(knowledge) & (graph <-> construction) & (gb <-> t) & !(carbon)"
+        );
+        let prefix = TextQuery::parse("the metaver");
+        assert_eq!(prefix.fts5(Some("title"), false), r#"title : ("metaver"*)"#);
+        assert_eq!(prefix.tsquery(false), "(metaver:*)");
+        for nothing in ["*", "\"", "-", "the", "-cloud", "(){}[]:^~"] {
+            assert!(TextQuery::parse(nothing).is_empty(), "{nothing}");
+        }
+        assert_eq!(
+            TextQuery::parse("GB/T 45993").code_key.as_deref(),
+            Some("GB/T45993")
+        );
+        assert_eq!(TextQuery::parse("cloud").code_key, None);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_is_a_query_and_any_field_highlights(typed in "\\PC{0,40}", field in "\\PC{0,200}") {
+            let query = TextQuery::parse(&typed);
+            let fts5 = query.fts5(None, true);
+            // Quotes only around words, never inside one.
+            proptest::prop_assert_eq!(fts5.matches('"').count() % 2, 0);
+            let _ = query.tsquery(true);
+            // The typed words inside a long field, so that it is cut.
+            let _ = query.highlight(&format!("{field} {typed} {field} {field}"));
+        }
+    }
+
+    #[test]
+    fn highlights_mark_words_and_their_inflections() {
+        let query = TextQuery::parse("knowledge graphs");
+        assert_eq!(
+            query
+                .highlight("Artificial intelligence—Knowledge graph—Knowledge exchange protocol")
+                .as_deref(),
+            Some(
+                "Artificial intelligence—<mark>Knowledge</mark> <mark>graph</mark>—<mark>Knowledge</mark> exchange protocol"
+            )
+        );
+        assert_eq!(query.highlight("Cloud computing"), None);
+        assert_eq!(
+            TextQuery::parse("r&d").highlight("R&D <lab>").as_deref(),
+            Some("<mark>R</mark>&amp;<mark>D</mark> &lt;lab&gt;")
+        );
+    }
+}
