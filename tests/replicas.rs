@@ -137,6 +137,27 @@ impl Clusters {
         );
     }
 
+    /// Runs `sql` on the standby.
+    fn on_standby(&self, sql: &str) {
+        self.postgres(
+            "psql",
+            &[
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &self.standby_port.to_string(),
+                "-U",
+                "postgres",
+                "-d",
+                "postgres",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-c",
+                sql,
+            ],
+        );
+    }
+
     /// A server binary as `postgres`; it must succeed.
     fn postgres(&self, tool: &str, args: &[&str]) {
         let tool = self.bin.join(tool).display().to_string();
@@ -203,6 +224,28 @@ fn wait_for_metric(server: &Process, series: &str, value: f64) {
     }
 }
 
+/// Imports the dataset with `extra` more committees on `primary`.
+fn import_committees(primary: &str, dir: &std::path::Path, extra: usize) {
+    let mut dataset: Value = serde_json::from_str(&dataset_text()).unwrap();
+    for n in 0..extra {
+        let mut committee = dataset["committees"][0].clone();
+        committee["code"] = json!(format!("TEST/REPLICA-{n}"));
+        committee["aliases"] = json!([]);
+        dataset["committees"]
+            .as_array_mut()
+            .unwrap()
+            .push(committee);
+    }
+    let file = dir.join("more.json");
+    std::fs::write(&file, dataset.to_string()).unwrap();
+    let output = run_to_end(
+        &["import", &file.display().to_string()],
+        &[("DATABASE_URL", primary)],
+        dir,
+    );
+    assert!(output.status.success(), "{output:?}");
+}
+
 /// `COUNTS` as a request of its own (the comment makes its text, so its
 /// response cache key, differ from every other's).
 fn counts(server: &Process, nonce: usize) -> (u16, String) {
@@ -266,19 +309,7 @@ fn reads_follow_the_standby_and_survive_losing_it() {
 
     // (a) An import on the primary: one more committee.
     let primary_reads = metric(&server, "registry_primary_reads_total").unwrap();
-    let mut dataset: Value = serde_json::from_str(&dataset_text()).unwrap();
-    let mut extra = dataset["committees"][0].clone();
-    extra["code"] = json!("TEST/REPLICA");
-    extra["aliases"] = json!([]);
-    dataset["committees"].as_array_mut().unwrap().push(extra);
-    let file = work.path().join("more.json");
-    std::fs::write(&file, dataset.to_string()).unwrap();
-    let output = run_to_end(
-        &["import", &file.display().to_string()],
-        &[("DATABASE_URL", &primary)],
-        work.path(),
-    );
-    assert!(output.status.success(), "{output:?}");
+    import_committees(&primary, work.path(), 1);
     let deadline = Instant::now() + HANG_GUARD;
     loop {
         // The same request text each time: the response cache must see the
@@ -364,4 +395,43 @@ fn reads_follow_the_standby_and_survive_losing_it() {
         "replica test: {} requests through a standby stop and start, none lost",
         sent.load(Ordering::Relaxed)
     );
+    drop(server);
+
+    // (d) A standby that stops replaying leaves the rotation once it is
+    // behind for longer than `--max-replica-lag`: reads see the import on
+    // the primary. Replaying again, it comes back.
+    let mut server = Process::serve(
+        &["--max-replica-lag", "1"],
+        &[
+            ("DATABASE_URL", &primary),
+            ("REGISTRY_READ_DATABASE_URL", &standby),
+        ],
+        work.path(),
+    );
+    server.wait_ready(HANG_GUARD);
+    wait_for_metric(&server, &up, 1.0);
+    clusters.on_standby("SELECT pg_wal_replay_pause()");
+    import_committees(&primary, work.path(), 2);
+    wait_for_metric(&server, &up, 0.0);
+    let (_, ready) = http(server.port, "GET", "/readyz", "").unwrap();
+    assert!(
+        ready.contains(": out of rotation (lagging: data version"),
+        "{ready}"
+    );
+    let (status, body) = counts(&server, 2_000_000);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).unwrap()["data"],
+        expected(13)
+    );
+    clusters.on_standby("SELECT pg_wal_replay_resume()");
+    wait_for_metric(&server, &up, 1.0);
+    let served = metric(&server, &reads).unwrap();
+    let (status, body) = counts(&server, 2_000_001);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).unwrap()["data"],
+        expected(13)
+    );
+    assert_eq!(metric(&server, &reads), Some(served + 1.0));
 }
