@@ -19,6 +19,10 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
+use standards_registry::SchemaConfig;
+use standards_registry::config::DatabaseConfig;
+use standards_registry::replicas::{self, ReadPool};
+use standards_registry::schema::build_schema_reading;
 
 /// How long a server may take to migrate, load and listen, and the longest
 /// any awaited change may take: a hang guard, not a timing assertion.
@@ -439,4 +443,55 @@ fn reads_follow_the_standby_and_survive_losing_it() {
         expected(13)
     );
     assert_eq!(metric(&server, &reads), Some(served + 1.0));
+}
+
+// A replica nothing answers on never enters the rotation: every request
+// reads from the primary, and `/readyz` and `/metrics` say so, without the
+// password. Through the real router, on every backend, without clusters.
+on_every_backend! {
+    async fn an_unreachable_replica_stays_out_of_rotation(backend: Backend) {
+        let test_db = TestDb::with_dataset(backend).await;
+        let config = SchemaConfig::for_tests();
+        let port = free_port();
+        let replicas = replicas::connect(&DatabaseConfig {
+            read_database_urls: vec![format!("postgres://reader:hunter2@127.0.0.1:{port}/registry")],
+            acquire_timeout_ms: 500,
+            ..DatabaseConfig::for_url(&test_db.url)
+        })
+        .await
+        .expect("a lazy pool");
+        let reads = ReadPool::new(test_db.db.clone(), replicas, Duration::from_secs(5));
+        let app = standards_registry::app(
+            build_schema_reading(reads, &config),
+            test_db.db.clone(),
+            &config,
+        );
+        let shown = format!("postgres://reader:***@127.0.0.1:{port}/registry");
+        let deadline = Instant::now() + HANG_GUARD;
+        loop {
+            let ready = send(&app, get("/readyz")).await;
+            assert_eq!(ready.status, 200);
+            let text = ready.text();
+            if text.contains(&format!("replica {shown}: out of rotation (does not answer: ")) {
+                assert!(!text.contains("hunter2"), "{text}");
+                break;
+            }
+            assert!(Instant::now() < deadline, "{text}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        for _ in 0..3 {
+            let answer = send(&app, post_query(STANDARD_QUERY)).await;
+            assert_eq!(answer.json()["data"], standard_data());
+        }
+        let metrics = send(&app, get("/metrics")).await.text();
+        for line in [
+            format!("registry_replica_up{{replica=\"{shown}\"}} 0\n"),
+            format!("registry_replica_lag_seconds{{replica=\"{shown}\"}} NaN\n"),
+            format!("registry_replica_reads_total{{replica=\"{shown}\"}} 0\n"),
+            "registry_primary_reads_total 3\n".to_owned(),
+        ] {
+            assert!(metrics.contains(&line), "no {line:?} in:\n{metrics}");
+        }
+        assert!(!metrics.contains("hunter2"));
+    }
 }
