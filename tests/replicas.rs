@@ -202,6 +202,15 @@ impl Drop for Clusters {
     }
 }
 
+/// Sets its flag when dropped.
+struct StopOnDrop(Arc<AtomicBool>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
 /// A loopback port nobody listens on now.
 fn free_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -345,6 +354,8 @@ fn reads_follow_the_standby_and_survive_losing_it() {
     // (b) The standby stopped under a client's loop of requests.
     let server = Arc::new(server);
     let stop = Arc::new(AtomicBool::new(false));
+    // The client stops when this test does, even on a panic: it holds the server.
+    let _stop_client = StopOnDrop(stop.clone());
     let sent = Arc::new(AtomicUsize::new(0));
     let client = {
         let (server, stop, sent) = (server.clone(), stop.clone(), sent.clone());
