@@ -13,4 +13,25 @@ fn main() {
     if postgres || ci {
         println!("cargo::rustc-cfg=postgres_tests");
     }
+    // The read replica tests (tests/replicas.rs) make clusters of their own:
+    // without PostgreSQL's server binaries they are reported as ignored.
+    println!("cargo::rustc-check-cfg=cfg(replica_tests)");
+    if (postgres || ci) && server_binaries() {
+        println!("cargo::rustc-cfg=replica_tests");
+    }
+}
+
+/// Whether `pg_config --bindir` holds `initdb`, `pg_ctl` and `pg_basebackup`.
+fn server_binaries() -> bool {
+    let Ok(output) = std::process::Command::new("pg_config")
+        .arg("--bindir")
+        .output()
+    else {
+        return false;
+    };
+    let bin = std::path::PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
+    output.status.success()
+        && ["initdb", "pg_ctl", "pg_basebackup"]
+            .iter()
+            .all(|tool| bin.join(tool).exists())
 }

@@ -75,6 +75,8 @@ pub const DEFAULT_RESPONSE_CACHE_MIB: usize = 32;
 pub const DEFAULT_CACHE_MAX_AGE_SECS: i32 = 300;
 /// How long `/readyz` waits for the database's `SELECT 1`, in milliseconds.
 pub const DEFAULT_READYZ_TIMEOUT_MS: u64 = 1_000;
+/// How far behind the primary a read replica may fall before it leaves the rotation, in seconds.
+pub const DEFAULT_MAX_REPLICA_LAG_SECS: u64 = 5;
 /// Distinct operation names (and error codes) metrics keep as labels; the rest count as `other`.
 pub const MAX_METRIC_LABELS: usize = 100;
 
@@ -142,6 +144,20 @@ pub struct DatabaseConfig {
     /// SQLite only: how much of the file is read through a memory map, in MiB; 0 turns it off.
     #[arg(long, env = "REGISTRY_SQLITE_MMAP_MIB", default_value_t = DEFAULT_SQLITE_MMAP_MIB, global = true)]
     pub sqlite_mmap_mib: u32,
+    /// A read replica (a PostgreSQL hot standby of `--database-url`) queries are served
+    /// from; repeatable (comma-separated in the variable). Imports, migrations and the
+    /// first-start load use the primary; with no replica in rotation, so do queries.
+    #[arg(
+        long = "read-database-url",
+        env = "REGISTRY_READ_DATABASE_URL",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub read_database_urls: Vec<String>,
+    /// How long a read replica may stay behind the primary's data before it leaves the
+    /// rotation, in seconds (it comes back once it caught up).
+    #[arg(long, env = "REGISTRY_MAX_REPLICA_LAG", default_value_t = DEFAULT_MAX_REPLICA_LAG_SECS, global = true)]
+    pub max_replica_lag: u64,
 }
 
 impl DatabaseConfig {
@@ -164,6 +180,8 @@ impl DatabaseConfig {
             acquire_timeout_ms: DEFAULT_ACQUIRE_TIMEOUT_MS,
             connect_retry_secs: DEFAULT_CONNECT_RETRY_SECS,
             sqlite_mmap_mib: DEFAULT_SQLITE_MMAP_MIB,
+            read_database_urls: Vec::new(),
+            max_replica_lag: DEFAULT_MAX_REPLICA_LAG_SECS,
         }
     }
 }

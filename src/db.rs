@@ -235,7 +235,11 @@ impl StartupLock {
 /// counted. Cheap to clone; clones share the count.
 #[derive(Clone, Debug)]
 pub struct CountingConnection {
+    /// The primary (or the only database).
     inner: DatabaseConnection,
+    /// Where the request reads, when it may be a replica: its statements run
+    /// there while it answers, then on `inner` (`replicas.rs`).
+    read: Option<crate::replicas::Read>,
     statements: Arc<AtomicUsize>,
 }
 
@@ -243,8 +247,24 @@ impl CountingConnection {
     pub fn new(inner: DatabaseConnection) -> Self {
         Self {
             inner,
+            read: None,
             statements: Arc::default(),
         }
+    }
+
+    /// Reading where `read` says, falling back on the primary.
+    pub fn reading(read: crate::replicas::Read) -> Self {
+        Self {
+            inner: read.primary().clone(),
+            read: Some(read),
+            statements: Arc::default(),
+        }
+    }
+
+    /// The replica to try first, if any.
+    fn replica(&self) -> Option<(&crate::replicas::Read, &DatabaseConnection)> {
+        let read = self.read.as_ref()?;
+        Some((read, read.replica_connection()?))
     }
 
     /// Statements run so far through this handle and its clones.
@@ -265,21 +285,45 @@ impl ConnectionTrait for CountingConnection {
 
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
         self.count();
+        if let Some((read, replica)) = self.replica() {
+            match replica.execute_raw(stmt.clone()).await {
+                Ok(done) => return Ok(done),
+                Err(err) => read.fail_over(&err),
+            }
+        }
         self.inner.execute_raw(stmt).await
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
         self.count();
+        if let Some((read, replica)) = self.replica() {
+            match replica.execute_unprepared(sql).await {
+                Ok(done) => return Ok(done),
+                Err(err) => read.fail_over(&err),
+            }
+        }
         self.inner.execute_unprepared(sql).await
     }
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
         self.count();
+        if let Some((read, replica)) = self.replica() {
+            match replica.query_one_raw(stmt.clone()).await {
+                Ok(row) => return Ok(row),
+                Err(err) => read.fail_over(&err),
+            }
+        }
         self.inner.query_one_raw(stmt).await
     }
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
         self.count();
+        if let Some((read, replica)) = self.replica() {
+            match replica.query_all_raw(stmt.clone()).await {
+                Ok(rows) => return Ok(rows),
+                Err(err) => read.fail_over(&err),
+            }
+        }
         self.inner.query_all_raw(stmt).await
     }
 

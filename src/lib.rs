@@ -12,6 +12,7 @@ pub mod graphql;
 pub mod http;
 pub mod metrics;
 pub mod playground;
+pub mod replicas;
 pub mod schema;
 pub mod sdl;
 pub mod search_index;

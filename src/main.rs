@@ -7,6 +7,8 @@ use std::time::Duration;
 use clap::Parser;
 use standards_registry::config::{Cli, Command};
 use standards_registry::execution::trusted_documents::manifest_from_folder;
+use standards_registry::replicas::{self, ReadPool};
+use standards_registry::schema::build_schema_reading;
 use standards_registry::{build_schema, dataset, db, export_sdl, http, telemetry};
 
 // The executor allocates and frees many small values per resolved field;
@@ -104,7 +106,14 @@ async fn run(
             }
             startup.release().await?;
             let reads = db::for_reads(&db, cli.database.sqlite_mmap_mib)?;
-            let schema = build_schema(reads, &config.schema);
+            let schema = if cli.database.read_database_urls.is_empty() {
+                build_schema(reads, &config.schema)
+            } else {
+                // Queries read from the replicas while they keep up (`replicas.rs`).
+                let replicas = replicas::connect(&cli.database).await?;
+                let max_lag = Duration::from_secs(cli.database.max_replica_lag);
+                build_schema_reading(ReadPool::new(reads, replicas, max_lag), &config.schema)
+            };
             let app = match config.metrics_bind {
                 Some(metrics_bind) => {
                     let (app, metrics) = http::split_app(schema, db, &config.schema);

@@ -17,6 +17,7 @@ use crate::graphql::node::NodeQuery;
 use crate::graphql::search::SearchQuery;
 use crate::graphql::standard::StandardQuery;
 use crate::graphql::working_group::WorkingGroupQuery;
+use crate::replicas::ReadPool;
 
 pub use crate::execution::RegistrySchema;
 
@@ -70,20 +71,37 @@ pub fn build_schema_with(
     admission: Admission,
     clock: LimitClock,
 ) -> RegistrySchema {
-    let mut schema = builder(config);
-    // Opt-in: a span for every field, which puts async-graphql on its slow
-    // path for every field (see `execution/mod.rs`).
-    if config.resolver_spans {
-        schema = schema.extension(Tracing);
-    }
-    let schema = schema.data(config.clone()).finish();
+    let schema = finish(config);
     // A connection from `db::for_reads` is kept; a SQLite pool is read in
     // place here with the default memory map.
     let reads = crate::db::for_reads(&db, crate::config::DEFAULT_SQLITE_MMAP_MIB).unwrap_or_else(|err| {
         tracing::warn!(error = %err, "reading through the pool: the file cannot be read in place");
         db
     });
-    RegistrySchema::new(schema, reads, config, admission, clock)
+    RegistrySchema::new(schema, ReadPool::primary(reads), config, admission, clock)
+}
+
+/// The registry's GraphQL service reading from `reads`: a primary (read
+/// as `build_schema`'s `db` is) and its read replicas.
+pub fn build_schema_reading(reads: ReadPool, config: &SchemaConfig) -> RegistrySchema {
+    RegistrySchema::new(
+        finish(config),
+        reads,
+        config,
+        Admission::new(config.max_complexity_in_flight),
+        LimitClock::system(),
+    )
+}
+
+/// async-graphql's schema with `config`'s data.
+fn finish(config: &SchemaConfig) -> Schema {
+    let mut schema = builder(config);
+    // Opt-in: a span for every field, which puts async-graphql on its slow
+    // path for every field (see `execution/mod.rs`).
+    if config.resolver_spans {
+        schema = schema.extension(Tracing);
+    }
+    schema.data(config.clone()).finish()
 }
 
 /// The SDL a federation gateway composes: what `schema.graphql` holds and

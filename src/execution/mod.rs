@@ -42,6 +42,7 @@ use crate::config::{SchemaConfig, TrustedMode};
 use crate::db::CountingConnection;
 use crate::error::code;
 use crate::graphql::loader::RegistryLoader;
+use crate::replicas::{Read, ReadPool};
 use crate::schema::Schema;
 
 /// The registry's GraphQL service: the schema and everything that runs a
@@ -53,7 +54,8 @@ struct Inner {
     schema: Schema,
     /// The SDL this subgraph publishes, which `_service { sdl }` answers.
     sdl: Arc<str>,
-    db: DatabaseConnection,
+    /// Where requests read: the primary, or its replicas (`replicas.rs`).
+    reads: ReadPool,
     config: SchemaConfig,
     admission: Admission,
     persisted: PersistedQueries,
@@ -111,7 +113,7 @@ pub enum Refused {
 impl RegistrySchema {
     pub(crate) fn new(
         schema: Schema,
-        db: DatabaseConnection,
+        reads: ReadPool,
         config: &SchemaConfig,
         admission: Admission,
         clock: LimitClock,
@@ -127,7 +129,7 @@ impl RegistrySchema {
         Self(Arc::new(Inner {
             schema,
             sdl: sdl.into(),
-            db,
+            reads,
             config: config.clone(),
             admission,
             persisted: PersistedQueries::new(config.apq_cache_size),
@@ -140,9 +142,14 @@ impl RegistrySchema {
         }))
     }
 
-    /// The connection requests read through.
+    /// The connection requests read through without replicas: the primary's.
     pub fn database(&self) -> &DatabaseConnection {
-        &self.0.db
+        self.0.reads.primary_connection()
+    }
+
+    /// Where requests read: the primary and its replicas.
+    pub fn reads(&self) -> &ReadPool {
+        &self.0.reads
     }
 
     /// The per-client limits (the HTTP layer counts requests on them).
@@ -202,7 +209,9 @@ impl RegistrySchema {
             Ok((request, document, cost)) => {
                 let service =
                     document::service_sdl_keys(&document, request.operation_name.as_deref());
-                let db = CountingConnection::new(self.0.db.clone());
+                // Where the HTTP layer read the data version, else the next in turn.
+                let read = data_of::<Read>(&request).unwrap_or_else(|| self.0.reads.pick());
+                let db = CountingConnection::reading(read);
                 let mut response = self
                     .run_prepared(request, document, cost, db.clone())
                     .instrument(span.clone())

@@ -57,7 +57,6 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::TraceLayer;
 
 use crate::config::SchemaConfig;
-use crate::data_version::DataVersion;
 use crate::error::code;
 use crate::metrics::{Metrics, Outcome, track_http};
 use crate::playground;
@@ -88,8 +87,6 @@ struct AppState {
     limits: Limits,
     readyz_timeout: Duration,
     cache: Option<Arc<ResponseCache>>,
-    /// The data version and import state, read once per request.
-    version: Arc<DataVersion>,
     /// A tag of the published schema, part of every ETag.
     schema_tag: Arc<str>,
     report_cost: bool,
@@ -131,10 +128,8 @@ fn routes(
     };
     let cache = ResponseCache::new(config.response_cache_mib).map(Arc::new);
     let schema_tag = cache_headers::schema_tag(schema.sdl()).into();
-    let version = Arc::new(DataVersion::new(schema.database().clone()));
     let state = AppState {
         schema,
-        version,
         schema_tag,
         db,
         metrics: Metrics::new(),
@@ -258,6 +253,13 @@ async fn healthz() -> &'static str {
 async fn readyz(State(state): State<AppState>) -> Response {
     let probe = state.db.execute_unprepared("SELECT 1");
     let reason = match tokio::time::timeout(state.readyz_timeout, probe).await {
+        // Each replica's state after the word (`replicas.rs`): reads fall
+        // back on the primary, so a replica out of rotation is no reason
+        // not to be ready.
+        Ok(Ok(_)) if state.schema.reads().has_replicas() => {
+            let body = format!("ready\n{}", state.schema.reads().readiness());
+            return (StatusCode::OK, body).into_response();
+        }
         Ok(Ok(_)) => return (StatusCode::OK, "ready").into_response(),
         Ok(Err(err)) => {
             tracing::warn!(error = %err, "readiness: the database does not answer");
@@ -277,6 +279,7 @@ async fn readyz(State(state): State<AppState>) -> Response {
 /// The metrics in Prometheus' text format, the response cache's with them.
 async fn metrics_text(State(state): State<AppState>) -> Response {
     let mut text = state.metrics.render(&state.db);
+    text.push_str(&state.schema.reads().prometheus());
     if let Some(cache) = &state.cache {
         text.push_str(&cache.usage().prometheus());
     }
@@ -346,8 +349,11 @@ async fn graphql(State(state): State<AppState>, request: axum::extract::Request)
     };
     // Read before running: an import committing meanwhile makes the answer
     // older than the version it is kept and tagged under, never newer. One
-    // read serves the requests waiting on it (`data_version.rs`).
-    let snapshot = state.version.current().await.ok();
+    // read serves the requests waiting on it (`data_version.rs`). It is
+    // read where the request reads (a replica may be behind the primary),
+    // and the request then reads there (`replicas.rs`).
+    let read = state.schema.reads().pick();
+    let snapshot = read.snapshot().await.ok();
     let facts = |hint| CacheFacts {
         hint,
         snapshot,
@@ -371,7 +377,10 @@ async fn graphql(State(state): State<AppState>, request: axum::extract::Request)
     };
     let batch = match batch {
         // The metrics of this router, for the operation's outcome, and who sent it.
-        Ok(batch) => batch.data(state.metrics.clone()).data(caller),
+        Ok(batch) => batch
+            .data(state.metrics.clone())
+            .data(caller)
+            .data(read.clone()),
         Err(refusal) => return uncacheable(refusal.into_response(media_type)),
     };
     let answered = response::execute(&state.schema, batch, media_type, is_get).await;
@@ -379,6 +388,9 @@ async fn graphql(State(state): State<AppState>, request: axum::extract::Request)
     if let (Some(cache), Some(mut entry)) = (&state.cache, answered.keep) {
         match (entry.reads_data, snapshot) {
             (false, _) => cache.insert(key, entry),
+            // Partly read from the primary, after a replica failed: maybe
+            // newer than the version read on the replica.
+            (true, _) if read.failed_over() => {}
             (true, Some(snapshot)) => {
                 entry.version = Some(snapshot.version);
                 cache.insert(key, entry);
