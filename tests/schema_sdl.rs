@@ -83,7 +83,7 @@ fn every_list_and_connection_has_a_list_size() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 31, "fields checked");
+    assert_eq!(checked, 33, "fields checked");
 }
 
 /// The public contract (`contract/api-contract.graphql`, the file the README
