@@ -236,6 +236,21 @@ async fn next_event(socket: &mut Socket) -> Value {
     message["payload"]["data"]["registryChanged"].clone()
 }
 
+/// The messages for operation `id` up to its end, as text.
+async fn until_complete(socket: &mut Socket, id: &str) -> String {
+    let mut seen = String::new();
+    loop {
+        let message = next_message(socket).await.expect("no close");
+        if message["id"] != id {
+            continue;
+        }
+        seen.push_str(&message.to_string());
+        if matches!(message["type"].as_str(), Some("complete" | "error")) {
+            return seen;
+        }
+    }
+}
+
 /// Imports `file` with the `standards-registry import` command: a third process.
 fn import_by_command(url: &str, file: &Value, name: &str) {
     let dir = tempfile::tempdir().unwrap();
@@ -332,7 +347,25 @@ mod over_websocket {
             }
         }
 
-        async fn the_connection_limit_refuses_with_a_reason(backend: Backend) {
+        async fn only_subscriptions_run_over_websocket_and_each_connection_holds_few(backend: Backend) {
+        let test_db = TestDb::with_dataset(backend).await;
+        let dir = tempfile::tempdir().unwrap();
+        let server = server(&test_db.url, dir.path(), &["--subscriptions-per-connection", "1"]);
+        let mut socket = subscribe(server.port, None, None).await;
+        let second = json!({ "id": "2", "type": "subscribe", "payload": { "query": "subscription { registryChanged { importId } }" } });
+        socket.send(Message::Text(second.to_string().into())).await.unwrap();
+        let answer = until_complete(&mut socket, "2").await;
+        assert!(answer.contains("a connection holds at most 1 subscriptions"), "{answer}");
+        let query = json!({ "id": "3", "type": "subscribe", "payload": { "query": "{ changes { totalCount } }" } });
+        socket.send(Message::Text(query.to_string().into())).await.unwrap();
+        let answer = until_complete(&mut socket, "3").await;
+        assert!(answer.contains("only subscriptions are served over WebSocket"), "{answer}");
+        // Over HTTP a subscription is refused, not run.
+        let answer = server.query("subscription { registryChanged { importId } }");
+        assert!(answer["errors"][0]["message"].is_string(), "{answer}");
+    }
+
+    async fn the_connection_limit_refuses_with_a_reason(backend: Backend) {
             let test_db = TestDb::with_dataset(backend).await;
             let dir = tempfile::tempdir().unwrap();
             let server = server(&test_db.url, dir.path(), &["--max-subscription-connections", "1"]);
