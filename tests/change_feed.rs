@@ -351,7 +351,10 @@ mod over_websocket {
         let test_db = TestDb::with_dataset(backend).await;
         let dir = tempfile::tempdir().unwrap();
         let server = server(&test_db.url, dir.path(), &["--subscriptions-per-connection", "1"]);
-        let mut socket = subscribe(server.port, None, None).await;
+        // From the log's start: its first event (the first import, replayed)
+        // shows the subscription is open before the second one is asked for.
+        let mut socket = subscribe(server.port, Some("Y2hhbmdlOjA"), None).await;
+        assert_eq!(next_event(&mut socket).await["importId"], json!(1));
         let second = json!({ "id": "2", "type": "subscribe", "payload": { "query": "subscription { registryChanged { importId } }" } });
         socket.send(Message::Text(second.to_string().into())).await.unwrap();
         let answer = until_complete(&mut socket, "2").await;
