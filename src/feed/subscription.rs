@@ -204,3 +204,55 @@ impl Subscriber {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use entity::change_log::{ChangeKind, Model};
+
+    fn event(import_id: i64, id: i64) -> Arc<ImportEvent> {
+        Arc::new(ImportEvent {
+            import_id,
+            changes: vec![Model {
+                id,
+                import_id,
+                sequence: 1,
+                record_type: entity::change_log::RecordType::Standard,
+                record_key: format!("S{id}"),
+                change_kind: ChangeKind::Updated,
+                imported_at: 0,
+                source: "f.json".into(),
+            }],
+        })
+    }
+
+    /// A subscriber further behind than the broadcast keeps is dropped, and
+    /// its connection is asked to close with 4410 and the cursor to resume from.
+    #[tokio::test]
+    async fn a_slow_subscriber_is_closed_with_its_cursor() {
+        let (sender, live) = tokio::sync::broadcast::channel(1);
+        let (close, mut closing) = mpsc::channel(1);
+        let mut subscriber = Subscriber {
+            replay: vec![event(1, 1)].into_iter(),
+            live,
+            seen: 0,
+            types: None,
+            close,
+            _opened: Opened(Arc::new(AtomicUsize::new(1))),
+        };
+        for id in 2..=4 {
+            sender.send(event(id, id)).unwrap();
+        }
+        assert_eq!(subscriber.next().await.unwrap().event.import_id, 1);
+        assert!(subscriber.next().await.is_none());
+        let (code, reason) = closing.try_recv().unwrap();
+        assert_eq!(code, CLOSE_TOO_SLOW);
+        assert_eq!(
+            reason,
+            format!(
+                "too slow: 2 imports missed; resume with changes(after: \"{}\")",
+                encode_cursor(1)
+            )
+        );
+    }
+}
