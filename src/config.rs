@@ -307,6 +307,9 @@ pub struct SchemaConfig {
         global = true
     )]
     pub client_complexity_per_second: u32,
+    /// The change feed's limits (subscriptions over WebSocket).
+    #[command(flatten)]
+    pub feed: crate::feed::FeedConfig,
 }
 
 impl Default for SchemaConfig {
@@ -335,6 +338,7 @@ impl Default for SchemaConfig {
             trusted_proxies: Vec::new(),
             client_requests_per_second: 0,
             client_complexity_per_second: 0,
+            feed: crate::feed::FeedConfig::default(),
         }
     }
 }

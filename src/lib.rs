@@ -8,6 +8,7 @@ pub mod dataset;
 pub mod db;
 pub mod error;
 pub mod execution;
+pub mod feed;
 pub mod graphql;
 pub mod http;
 pub mod metrics;

@@ -2,14 +2,14 @@
 //! the server, the tests and `export-schema` all come through here.
 
 use async_graphql::extensions::Tracing;
-use async_graphql::{
-    EmptyMutation, EmptySubscription, MergedObject, SDLExportOptions, SchemaBuilder,
-};
+use async_graphql::{EmptyMutation, MergedObject, SDLExportOptions, SchemaBuilder};
 use sea_orm::DatabaseConnection;
 
 use crate::config::SchemaConfig;
 use crate::execution::admission::Admission;
 use crate::execution::client_limits::LimitClock;
+use crate::feed::subscription::ChangeSubscription;
+use crate::graphql::change::ChangeQuery;
 use crate::graphql::committee::CommitteeQuery;
 use crate::graphql::expert::ExpertQuery;
 use crate::graphql::liaison::LiaisonQuery;
@@ -31,17 +31,18 @@ pub struct Query(
     ExpertQuery,
     LiaisonQuery,
     SearchQuery,
+    ChangeQuery,
 );
 
 /// async-graphql's schema of the registry's types.
-pub type Schema = async_graphql::Schema<Query, EmptyMutation, EmptySubscription>;
+pub type Schema = async_graphql::Schema<Query, EmptyMutation, ChangeSubscription>;
 
 /// The schema's types, depth limit and federation, without a database.
 /// async-graphql sets no complexity limit: the executor computes complexity
 /// by the published demand-control model (`execution/cost.rs`) and enforces
 /// `max_complexity` itself, so there is one model, not two.
-fn builder(config: &SchemaConfig) -> SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
-    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+fn builder(config: &SchemaConfig) -> SchemaBuilder<Query, EmptyMutation, ChangeSubscription> {
+    Schema::build(Query::default(), EmptyMutation, ChangeSubscription)
         .enable_federation()
         .limit_depth(config.max_depth)
 }

@@ -67,6 +67,9 @@ pub const ASSUMED_SIZES: &[(&str, usize)] = &[
     ("committee", 200),
     ("standardCounts", 7),
     ("highlights", 5),
+    // The changes of one import in a `registryChanged` event: assumed a
+    // page's worth, as `changes(first:)` would read them.
+    ("changes", 100),
 ];
 
 /// Objects built from the row they belong to: nothing is read for them.

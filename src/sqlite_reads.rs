@@ -84,6 +84,7 @@ impl ColumnTypes {
         add::<entity::liaison::Entity>(&mut types);
         add::<entity::statistic::Entity>(&mut types);
         add::<entity::registry_version::Entity>(&mut types);
+        add::<entity::change_log::Entity>(&mut types);
         Self(types)
     }
 

@@ -1,6 +1,7 @@
 //! SeaORM models of the registry's tables. Free of GraphQL: the service wraps
 //! these models in its own types and chooses what the schema shows.
 
+pub mod change_log;
 pub mod committee;
 pub mod committee_alias;
 pub mod expert;

@@ -16,6 +16,7 @@ mod m20261201_000011_create_registry_version;
 mod m20261201_000012_index_standard_pages;
 mod m20261215_000013_add_registry_version_import_started;
 mod m20261216_000014_create_search_index;
+mod m20261217_000015_create_change_log;
 
 pub struct Migrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000012_index_standard_pages::Migration),
             Box::new(m20261215_000013_add_registry_version_import_started::Migration),
             Box::new(m20261216_000014_create_search_index::Migration),
+            Box::new(m20261217_000015_create_change_log::Migration),
         ]
     }
 }

@@ -44,10 +44,20 @@ pub async fn import(
     db: &DatabaseConnection,
     dataset: &Dataset,
 ) -> Result<ImportSummary, ImportError> {
+    import_named(db, dataset, "dataset").await
+}
+
+/// Imports `dataset`, read from the file named `source` (the change log
+/// says where each change came from), in one transaction.
+pub async fn import_named(
+    db: &DatabaseConnection,
+    dataset: &Dataset,
+    source: &str,
+) -> Result<ImportSummary, ImportError> {
     // Seen by every server at once, so their cache hints shorten to zero
     // while the data is about to change.
     mark_import_started(db, Some(unix_now())).await?;
-    let result = write(db, dataset).await;
+    let result = write(db, dataset, source).await;
     if result.is_err()
         && let Err(err) = mark_import_started(db, None).await
     {
@@ -63,8 +73,13 @@ pub async fn import(
 
 /// Every check and write of an import, the version bump and the marker's
 /// end in one transaction.
-async fn write(db: &DatabaseConnection, dataset: &Dataset) -> Result<ImportSummary, ImportError> {
+async fn write(
+    db: &DatabaseConnection,
+    dataset: &Dataset,
+    source: &str,
+) -> Result<ImportSummary, ImportError> {
     let txn = db.begin().await?;
+    let before = super::changes::Records::read(&txn).await?;
     let mut import = Import {
         txn: &txn,
         dataset,
@@ -73,6 +88,9 @@ async fn write(db: &DatabaseConnection, dataset: &Dataset) -> Result<ImportSumma
     let summary = import.run().await?;
     crate::search_index::rebuild(&txn).await?;
     bump_version(&txn).await?;
+    let changes = before.changes(&super::changes::Records::read(&txn).await?);
+    let import_id = crate::data_version::read_version(&txn).await?;
+    super::changes::log(&txn, import_id, source, changes).await?;
     txn.commit().await?;
     Ok(summary)
 }

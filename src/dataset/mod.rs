@@ -1,6 +1,7 @@
 //! The dataset: its file format, and importing it into the database in one
 //! transaction, upserting records by code so that importing twice changes nothing.
 
+pub mod changes;
 mod format;
 mod import;
 
@@ -9,7 +10,7 @@ use std::path::{Path, PathBuf};
 use sea_orm::{DatabaseConnection, DbErr, EntityTrait, PaginatorTrait};
 
 pub use format::Dataset;
-pub use import::{ImportSummary, import};
+pub use import::{ImportSummary, import, import_named};
 
 /// Why a dataset was not imported. Nothing of it was written.
 #[derive(Debug, thiserror::Error)]
@@ -50,7 +51,15 @@ pub async fn import_file(
         path: path.display().to_string(),
         source,
     })?;
-    import(db, &parse(&text)?).await
+    import_named(db, &parse(&text)?, &file_name(path)).await
+}
+
+/// A dataset file's name, as the change log records its source.
+fn file_name(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |name| name.to_string_lossy().into_owned(),
+    )
 }
 
 /// The registry's own dataset, `data/registry.json`, built into the binary:
@@ -107,5 +116,9 @@ pub async fn load_if_empty(
     if entity::committee::Entity::find().count(db).await? > 0 {
         return Ok(None);
     }
-    import(db, &source.read()?).await.map(Some)
+    let name = match source {
+        DatasetSource::Embedded => "registry.json".to_owned(),
+        DatasetSource::File(path) => file_name(path),
+    };
+    import_named(db, &source.read()?, &name).await.map(Some)
 }

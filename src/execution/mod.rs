@@ -152,6 +152,11 @@ impl RegistrySchema {
         &self.0.reads
     }
 
+    /// async-graphql's schema, which runs subscriptions (`feed/websocket.rs`).
+    pub fn graphql_schema(&self) -> &Schema {
+        &self.0.schema
+    }
+
     /// The per-client limits (the HTTP layer counts requests on them).
     pub fn client_limits(&self) -> &ClientLimits {
         &self.0.limits

@@ -1,6 +1,7 @@
 //! The GraphQL schema: one module per type, each with its root fields, its
 //! federation entity resolver and the loaders that feed it.
 
+pub mod change;
 pub mod committee;
 pub mod connection;
 pub mod expert;

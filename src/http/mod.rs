@@ -92,6 +92,8 @@ struct AppState {
     report_cost: bool,
     /// Gateways whose `apollographql-client-name` is believed.
     trusted_proxies: Arc<[ipnet::IpNet]>,
+    /// The change feed `registryChanged` subscribers read (WebSocket on `/graphql`).
+    feed: crate::feed::Feed,
 }
 
 /// The service's router: `schema` answers GraphQL and says the data version,
@@ -128,6 +130,7 @@ fn routes(
     };
     let cache = ResponseCache::new(config.response_cache_mib).map(Arc::new);
     let schema_tag = cache_headers::schema_tag(schema.sdl()).into();
+    let feed = crate::feed::Feed::new(db.clone(), &config.feed);
     let state = AppState {
         schema,
         schema_tag,
@@ -138,6 +141,7 @@ fn routes(
         cache,
         report_cost: config.report_cost,
         trusted_proxies: config.trusted_proxies.clone().into(),
+        feed,
     };
     let mut service = Router::new()
         .route(
@@ -309,6 +313,10 @@ fn uncacheable(mut response: Response) -> Response {
 }
 
 async fn graphql(State(state): State<AppState>, request: axum::extract::Request) -> Response {
+    if crate::feed::websocket::is_upgrade(request.headers()) {
+        let schema = state.schema.graphql_schema().clone();
+        return crate::feed::websocket::upgrade(schema, state.feed.clone(), request).await;
+    }
     let started = Instant::now();
     let Some(media_type) = negotiate(request.headers()) else {
         return uncacheable(
