@@ -24,12 +24,13 @@ fn color(target: &str) -> RGBColor {
     }
 }
 
-const SHAPES: [&str; 12] = [
+const SHAPES: [&str; 13] = [
     "{ __typename }",
     "Q1",
     "Q2",
     "Q3",
     "Q4",
+    "Q4.1",
     "Q5",
     "Q6",
     "Q7.1",

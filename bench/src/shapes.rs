@@ -18,6 +18,8 @@ pub enum Shape {
     Q2,
     Q3,
     Q4,
+    /// Q4 for a fragment of a code: few records hold it.
+    Q4Code,
     Q5,
     Q6,
     /// Q7's first page: what the deep page is compared with.
@@ -30,11 +32,12 @@ pub enum Shape {
     Q9,
 }
 
-pub const ALL: [Shape; 11] = [
+pub const ALL: [Shape; 12] = [
     Shape::Q1,
     Shape::Q2,
     Shape::Q3,
     Shape::Q4,
+    Shape::Q4Code,
     Shape::Q5,
     Shape::Q6,
     Shape::Q7First,
@@ -59,12 +62,18 @@ const Q7_FILTER: &str = "filter: { kind: [NATIONAL, SECTOR], yearFrom: 2000 }, \
      orderBy: [{ field: YEAR, direction: DESC }, { field: CODE, direction: ASC }]";
 
 impl Shape {
+    /// Search shapes: checked by the words their hits hold, not line by line.
+    pub fn is_search(self) -> bool {
+        matches!(self, Shape::Q4 | Shape::Q4Code)
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Shape::Q1 => "Q1",
             Shape::Q2 => "Q2",
             Shape::Q3 => "Q3",
             Shape::Q4 => "Q4",
+            Shape::Q4Code => "Q4.1",
             Shape::Q5 => "Q5",
             Shape::Q6 => "Q6",
             Shape::Q7First => "Q7.1",
@@ -88,6 +97,9 @@ impl Shape {
                 "committees(10) -> workingGroups(20) -> standards(20) -> committee -> liaisons"
             }
             Shape::Q4 => "search(text:, first: 20) over the four record types",
+            Shape::Q4Code => {
+                "Q4 for the number of a standard's code (\"45993\" of GB/T 45993-2025): a few hits"
+            }
             Shape::Q5 => "_entities with 100 mixed representations (5 types)",
             Shape::Q6 => "standards(filter: { status: [PUBLISHED] }, first: 100) with totalCount",
             Shape::Q7First => "Q7's filtered, ordered list: its first page of 20",
@@ -119,7 +131,7 @@ impl Shape {
                  standards(first: 20) { nodes { code title \
                  committee { code liaisons { kind counterpart } } } } } } } } }"
             }
-            Shape::Q4 => {
+            Shape::Q4 | Shape::Q4Code => {
                 "query Q4($text: String!) { search(text: $text, first: 20) { __typename \
                  ... on Committee { code name } ... on WorkingGroup { code name } \
                  ... on Standard { code title } ... on Expert { name organization } } }"
@@ -232,6 +244,14 @@ pub fn sample_of(dataset: &Dataset) -> Sample {
 
 fn global_id(type_name: &str, key: &str) -> String {
     URL_SAFE_NO_PAD.encode(format!("{type_name}:{key}"))
+}
+
+/// The number in a standard's code, as a person types a code they half
+/// remember: "45993" of "GB/T 45993-2025", "22123" of "ISO/IEC 22123-3:2023".
+fn code_number(code: &str) -> Option<String> {
+    code.split(|c: char| !c.is_ascii_digit())
+        .find(|part| part.len() >= 4)
+        .map(str::to_owned)
 }
 
 /// `count` items of `list`, starting at `start`, stepping by a prime so
@@ -375,6 +395,17 @@ pub async fn plan(sample: &Sample, exec: &mut impl Execute) -> Result<Plan, Stri
             .collect(),
     ));
     shapes.push((
+        Shape::Q4Code,
+        cycle(
+            &sample.standard_codes,
+            0,
+            8.min(sample.standard_codes.len()),
+        )
+        .filter_map(|code| code_number(code))
+        .map(|number| plain(json!({ "text": number })))
+        .collect(),
+    ));
+    shapes.push((
         Shape::Q5,
         (0..8)
             .map(|v| plain(json!({ "representations": representations(sample, v) })))
@@ -507,7 +538,7 @@ pub fn summary(shape: Shape, data: &Value) -> Vec<String> {
             }
             lines
         }
-        Shape::Q4 => search_hits(data).into_iter().map(|hit| hit.label).collect(),
+        Shape::Q4 | Shape::Q4Code => search_hits(data).into_iter().map(|hit| hit.label).collect(),
         Shape::Q5 => data["_entities"]
             .as_array()
             .cloned()

@@ -432,7 +432,7 @@ async fn check_shape(
     entries.push(Entry {
         target: reference_target.name.clone(),
         verdict: Verdict::Reference,
-        note: if shape == Shape::Q4 {
+        note: if shape.is_search() {
             let (ok, note) = verify::search(&texts, &registry_hits, &registry_hits);
             if ok { String::new() } else { note }
         } else {
@@ -489,7 +489,7 @@ async fn check_shape(
                     })
                     .collect();
                 // Another registry ranks as this one does: its hits compare line for line.
-                if shape == Shape::Q4 && target.kind != Kind::Registry {
+                if shape.is_search() && target.kind != Kind::Registry {
                     let hits: Vec<_> = data.iter().map(shapes::search_hits).collect();
                     let (ok, note) = verify::search(&texts, &registry_hits, &hits);
                     if ok {
@@ -527,7 +527,7 @@ async fn check_shape(
     }
 
     // The floor.
-    let (verdict, note) = if shape == Shape::Q4 {
+    let (verdict, note) = if shape.is_search() {
         let mut hits = Vec::new();
         for text in &texts {
             hits.push(shapes::search_hits(&floor.search(text).await?));
