@@ -10,7 +10,7 @@ mod common;
 
 use common::binary::{Process, run_to_end};
 use common::*;
-use serde_json::{Value, json};
+use serde_json::json;
 
 const START: std::time::Duration = std::time::Duration::from_secs(120);
 
@@ -42,16 +42,8 @@ on_every_backend! {
             assert_eq!(title_and_kept(server), (TITLE.to_owned(), true), "kept by the server");
         }
 
-        let mut dataset: Value = serde_json::from_str(&dataset_text()).unwrap();
-        let standard = dataset["standards"]
-            .as_array_mut()
-            .unwrap()
-            .iter_mut()
-            .find(|standard| standard["code"] == "GB/T 45993-2025")
-            .expect("the dataset holds GB/T 45993-2025");
-        standard["title"] = json!(RETITLED);
         let file = dir.path().join("retitled.json");
-        std::fs::write(&file, dataset.to_string()).unwrap();
+        std::fs::write(&file, dataset_retitling("GB/T 45993-2025", RETITLED)).unwrap();
         let import = run_to_end(&["import", file.to_str().unwrap()], &env, dir.path());
         assert!(import.status.success(), "{}", String::from_utf8_lossy(&import.stderr));
         let imported = std::time::Instant::now();

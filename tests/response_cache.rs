@@ -15,15 +15,7 @@ const RETITLED: &str = "Metaverse \u{2013} Reference architecture, second editio
 
 /// The real dataset with GB/T 45993-2025 retitled.
 fn retitled_dataset() -> String {
-    let mut dataset: Value = serde_json::from_str(&dataset_text()).unwrap();
-    let standard = dataset["standards"]
-        .as_array_mut()
-        .unwrap()
-        .iter_mut()
-        .find(|standard| standard["code"] == "GB/T 45993-2025")
-        .expect("the dataset holds GB/T 45993-2025");
-    standard["title"] = json!(RETITLED);
-    dataset.to_string()
+    dataset_retitling("GB/T 45993-2025", RETITLED)
 }
 
 /// A router with the default settings: the response cache on.

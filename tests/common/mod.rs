@@ -44,6 +44,20 @@ pub fn dataset_text() -> String {
     std::fs::read_to_string(dataset_path()).expect("data/registry.json is readable")
 }
 
+/// The real dataset with the standard `code` retitled `title`: an import
+/// that changes one record.
+pub fn dataset_retitling(code: &str, title: &str) -> String {
+    let mut dataset: serde_json::Value = serde_json::from_str(&dataset_text()).unwrap();
+    let standard = dataset["standards"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|standard| standard["code"] == code)
+        .unwrap_or_else(|| panic!("the dataset holds {code}"));
+    standard["title"] = serde_json::json!(title);
+    dataset.to_string()
+}
+
 impl TestDb {
     /// A migrated, empty database.
     pub async fn empty(backend: Backend) -> Self {
