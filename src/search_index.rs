@@ -2,7 +2,8 @@
 //! `m20261216_000014_create_search_index`): one document per committee,
 //! working group, standard and expert, rebuilt whole by every import in its
 //! own transaction, so a search never sees an index older or newer than the
-//! records it points to.
+//! records it points to. Documents are numbered in the order a search breaks
+//! ties by: the shorter title first, then code.
 //!
 //! The whole index is rebuilt rather than the rows an import touched: a
 //! committee's aliases, a group's aliases and a liaison's counterpart each
@@ -184,6 +185,17 @@ pub async fn rebuild(db: &impl ConnectionTrait) -> Result<(), DbErr> {
         });
     }
 
+    // Ids in index order: what a search breaks ties by, and the order the
+    // full-text index yields matches in, so that a search for a common
+    // word reads the first few and stops (`TextQuery::candidates`).
+    documents.sort_by_cached_key(|document| {
+        (
+            document.title.chars().count(),
+            document.code.clone(),
+            document.kind,
+            document.record_id,
+        )
+    });
     let table = Alias::new(TABLE);
     db.execute(&Query::delete().from_table(table.clone()).to_owned())
         .await?;

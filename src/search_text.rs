@@ -21,12 +21,26 @@
 //! | every word (or phrase) is in the title or name | +10, plus 10 / the title's length in characters |
 //! | matched anywhere (code, title, aliases, scope, focus, notes, counterparts) | +1 |
 //!
-//! Ties are broken by code (an expert's name), then row.
+//! Ties among records whose code holds the text are broken by code (a code
+//! search lists its records in code order), other ties by the index's
+//! order: the shorter title first, then code (an expert's name). The index
+//! holds its documents in that order
+//! (`search_index`), so a query stops early: no document without a code
+//! match can outrank one of the same tier (title, or anywhere) ahead of it
+//! in index order, and so only the first `n` of each tier, and the code
+//! matches, are scored to find the first `n` hits (`candidates`), however
+//! many documents hold a common word.
 
 use sea_orm::DbBackend;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{
+    Alias, Condition, Expr, ExprTrait, Order, Query, SelectStatement, UnionType,
+};
 
 use crate::codes::lookup_key;
+use crate::search_index::SearchDocument;
+
+/// The name of a candidate's title flag (`candidates`).
+pub const TITLE: &str = "title_match";
 
 /// Words too common to search for on their own (PostgreSQL's `english`
 /// configuration drops them; SQLite would require them): dropped outside
@@ -227,45 +241,178 @@ impl TextQuery {
         custom(backend, &sql, values)
     }
 
+    /// The documents `scope` allows that may be among the first `n` hits
+    /// (module docs), as `(id, title)` rows, `title` 1 where every word is
+    /// in the title: the first `n` in index order of those whose title holds
+    /// every word, the first `n` of those matching anywhere, both without a
+    /// code match, and every document whose code or alias holds the text.
+    /// The first `n` by score are among them. A document may come twice;
+    /// its largest `title` is right (a title match past the first `n` of
+    /// its tier cannot reach the first `n`, whatever it is scored).
+    pub fn candidates(&self, backend: DbBackend, scope: Condition, n: u64) -> SelectStatement {
+        let code_like = self.code_key.as_ref().map(|key| {
+            custom(
+                backend,
+                "search_document.code_keys LIKE ?",
+                vec![format!("%{key}%")],
+            )
+        });
+        let first = |title: bool, name: &str| {
+            let mut arm = self.text_matches(backend, title);
+            arm.cond_where(scope.clone()).limit(n);
+            if let Some(like) = &code_like {
+                arm.and_where(like.clone().not());
+            }
+            Query::select()
+                .column(SearchDocument::Id)
+                .expr_as(Expr::val(i32::from(title)), Alias::new(TITLE))
+                .from_subquery(arm, Alias::new(name))
+                .to_owned()
+        };
+        let mut candidates = first(true, "title_hits");
+        candidates.union(UnionType::All, first(false, "text_hits"));
+        if let (Some(key), Some(like)) = (&self.code_key, code_like) {
+            let mut codes = Query::select();
+            codes
+                .column((SearchDocument::Table, SearchDocument::Id))
+                .expr_as(
+                    Expr::case(self.title_matches(backend), 1).finally(0),
+                    Alias::new(TITLE),
+                )
+                .from(SearchDocument::Table)
+                .cond_where(scope)
+                .and_where(like);
+            if key.chars().count() < 3 {
+                // Too short for the trigram index: a code match counts only
+                // in a document the words match.
+                codes.and_where(self.matches(backend));
+            } else if backend == DbBackend::Sqlite {
+                codes.and_where(custom(
+                    backend,
+                    "search_document.id IN \
+                     (SELECT rowid FROM search_code WHERE search_code.code_keys LIKE ?)",
+                    vec![format!("%{key}%")],
+                ));
+            }
+            candidates.union(UnionType::All, codes);
+        }
+        candidates
+    }
+
+    /// Whether a `search_document` row holds every word in its title. On
+    /// SQLite the title matches are read once per statement: FTS5 expands a
+    /// prefix (`data*`) into every word it starts each time it runs a query.
+    pub fn title_matches(&self, backend: DbBackend) -> Expr {
+        match backend {
+            DbBackend::Postgres => custom(
+                backend,
+                "search_document.title_document @@ to_tsquery('english', ?)",
+                vec![self.tsquery(false)],
+            ),
+            _ => custom(
+                backend,
+                "search_document.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH ?)",
+                vec![self.fts5(Some("title"), false)],
+            ),
+        }
+    }
+
+    /// `SELECT search_document.id FROM ..` the documents the words match
+    /// (every word in the title, when `title`), in index order: FTS5 yields
+    /// rows by rowid (the document's id) and PostgreSQL walks the primary
+    /// key when the words are common, so a `LIMIT` stops either early.
+    fn text_matches(&self, backend: DbBackend, title: bool) -> SelectStatement {
+        let mut select = Query::select();
+        select.column((SearchDocument::Table, SearchDocument::Id));
+        match backend {
+            DbBackend::Postgres => {
+                select.from(SearchDocument::Table).and_where(custom(
+                    backend,
+                    "search_document.document @@ to_tsquery('english', ?)",
+                    vec![self.tsquery(true)],
+                ));
+                if title {
+                    select.and_where(custom(
+                        backend,
+                        "search_document.title_document @@ to_tsquery('english', ?)",
+                        vec![self.tsquery(false)],
+                    ));
+                }
+                select.order_by((SearchDocument::Table, SearchDocument::Id), Order::Asc);
+            }
+            _ => {
+                let fts = Alias::new("search_fts");
+                select
+                    .from(fts.clone())
+                    .inner_join(
+                        SearchDocument::Table,
+                        Expr::col((SearchDocument::Table, SearchDocument::Id))
+                            .equals((fts.clone(), Alias::new("rowid"))),
+                    )
+                    .and_where(custom(
+                        backend,
+                        "search_fts MATCH ?",
+                        vec![self.fts5(title.then_some("title"), true)],
+                    ))
+                    .order_by((fts, Alias::new("rowid")), Order::Asc);
+            }
+        }
+        select
+    }
+
+    /// What breaks ties of score before index order: the code, for a row
+    /// whose code or alias holds the text; `None` when the text is no code.
+    pub fn code_tie(&self, backend: DbBackend) -> Option<Expr> {
+        let key = self.code_key.as_ref()?;
+        Some(custom(
+            backend,
+            "CASE WHEN search_document.code_keys LIKE ? THEN search_document.code ELSE '' END",
+            vec![format!("%{key}%")],
+        ))
+    }
+
     /// The relevance of a matching `search_document` row (module docs), a
-    /// floating point number on both databases.
-    pub fn score(&self, backend: DbBackend) -> Expr {
-        let mut sql = String::from("1");
-        let mut values = Vec::new();
+    /// floating point number on both databases, given whether the row's
+    /// title holds every word (`title_matches`, or a candidate's `title`).
+    pub fn score(&self, backend: DbBackend, title: Expr) -> Expr {
+        let mut terms = Vec::new();
         if let Some(key) = &self.code_key {
             // A prefix ranks the records whose code it covers most first:
             // for `TC28/SC4`, the subcommittees SC40 to SC43 before their groups.
             let coverage = 10 * key.chars().count();
-            sql.push_str(&format!(
-                " + CASE WHEN (' ' || search_document.code_keys || ' ') LIKE ? THEN 100 ELSE 0 END\
-                 \x20+ CASE WHEN (' ' || search_document.code_keys) LIKE ? \
-                 THEN 40 + {coverage}.0 / LENGTH(search_document.code) ELSE 0 END\
-                 \x20+ CASE WHEN search_document.code_keys LIKE ? THEN 20 ELSE 0 END",
+            terms.push(custom(
+                backend,
+                &format!(
+                    "CASE WHEN (' ' || search_document.code_keys || ' ') LIKE ? THEN 100 ELSE 0 END\
+                     \x20+ CASE WHEN (' ' || search_document.code_keys) LIKE ? \
+                     THEN 40 + {coverage}.0 / LENGTH(search_document.code) ELSE 0 END\
+                     \x20+ CASE WHEN search_document.code_keys LIKE ? THEN 20 ELSE 0 END"
+                ),
+                vec![
+                    format!("% {key} %"),
+                    format!("% {key}%"),
+                    format!("%{key}%"),
+                ],
             ));
-            values.push(format!("% {key} %"));
-            values.push(format!("% {key}%"));
-            values.push(format!("%{key}%"));
         }
         if !self.is_empty() {
-            let title = match backend {
-                DbBackend::Postgres => {
-                    values.push(self.tsquery(false));
-                    "search_document.title_document @@ to_tsquery('english', ?)"
-                }
-                _ => {
-                    values.push(self.fts5(Some("title"), false));
-                    "search_document.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH ?)"
-                }
-            };
-            sql.push_str(&format!(
-                " + CASE WHEN {title} THEN 10 + 10.0 / LENGTH(search_document.title) ELSE 0 END"
-            ));
+            terms.push(
+                Expr::case(
+                    title,
+                    Expr::cust("10 + 10.0 / LENGTH(search_document.title)"),
+                )
+                .finally(0)
+                .into(),
+            );
         }
         let float = match backend {
             DbBackend::Postgres => "DOUBLE PRECISION",
             _ => "REAL",
         };
-        custom(backend, &format!("CAST(({sql}) AS {float})"), values)
+        terms
+            .into_iter()
+            .fold(Expr::val(1), |sum, term| sum.add(term))
+            .cast_as(Alias::new(float))
     }
 
     /// The lowercase words a highlight marks, each with whether it is also

@@ -486,6 +486,62 @@ on_every_backend! {
         assert_eq!(code, "BAD_USER_INPUT");
     }
 
+    async fn a_short_page_is_the_start_of_the_full_ranking(backend: Backend) {
+        // A search scores only the candidates that can reach its page
+        // (`TextQuery::candidates`): every shorter page must be the start
+        // of the longest one, which is in the documented order: score, then
+        // code among code matches, then shorter title, then code.
+        let db = TestDb::with_dataset(backend).await;
+        let schema = db.schema();
+        let hits = |text: &str, args: &str, first: usize| {
+            let query = format!(
+                "{{ searchResults(text: {}, first: {first}{args}) {{ totalCount edges {{ score node {{
+                    ... on Committee {{ code title: name }} ... on WorkingGroup {{ code title: name }}
+                    ... on Standard {{ code title }} ... on Expert {{ code: name title: name }} }} }} }} }}",
+                serde_json::to_string(text).unwrap()
+            );
+            let schema = &schema;
+            async move { data(schema, &query).await["searchResults"].clone() }
+        };
+        let texts = [
+            "artificial intelligence", "data", "system", "information technology", "cloud",
+            "intelligence -artificial", "standard", "technology", "guidelines", "metaverse",
+            "SC42", "TC28", "GB/T 4", "2025",
+        ];
+        let scopes = ["", ", types: [STANDARD, WORKING_GROUP]", ", filter: { status: [PUBLISHED] }"];
+        let mut compared = 0;
+        for text in texts {
+            for scope in scopes {
+                let full = hits(text, scope, 100).await;
+                let edges = full["edges"].as_array().unwrap();
+                assert_eq!(full["totalCount"], json!(edges.len()), "{text}{scope}");
+                let code_search = text.chars().any(|c| c.is_ascii_digit() || c == '/');
+                for pair in edges.windows(2) {
+                    let key = |edge: &Value| {
+                        let node = &edge["node"];
+                        let title = node["title"].as_str().unwrap().chars().count();
+                        (node["code"].as_str().unwrap().to_owned(), title)
+                    };
+                    let (score_a, score_b) = (pair[0]["score"].as_f64().unwrap(), pair[1]["score"].as_f64().unwrap());
+                    assert!(score_a >= score_b, "{text}{scope}: {pair:?}");
+                    if score_a == score_b && !(code_search && score_a > 20.0) {
+                        let ((code_a, title_a), (code_b, title_b)) = (key(&pair[0]), key(&pair[1]));
+                        assert!((title_a, &code_a) <= (title_b, &code_b), "{text}{scope}: {pair:?}");
+                    }
+                }
+                for first in [1, 2, 5, 20] {
+                    let page = hits(text, scope, first).await;
+                    let expected = &edges[..first.min(edges.len())];
+                    assert_eq!(page["edges"].as_array().unwrap(), expected, "{text}{scope} first {first}");
+                    compared += 1;
+                }
+            }
+        }
+        assert_eq!(compared, texts.len() * scopes.len() * 4);
+        // A word that most records hold, so that pages stop early.
+        assert!(hits("intelligence", "", 100).await["totalCount"].as_i64().unwrap() > 20);
+    }
+
     async fn standards_text_filter_uses_the_index_and_orders_by_relevance(backend: Backend) {
         let db = TestDb::with_dataset(backend).await;
         let schema = db.schema();

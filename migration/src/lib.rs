@@ -17,6 +17,8 @@ mod m20261201_000012_index_standard_pages;
 mod m20261215_000013_add_registry_version_import_started;
 mod m20261216_000014_create_search_index;
 mod m20261217_000015_create_change_log;
+mod m20261218_000016_index_standard_facets;
+mod m20261218_000017_renumber_search_index;
 
 pub struct Migrator;
 
@@ -39,6 +41,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261215_000013_add_registry_version_import_started::Migration),
             Box::new(m20261216_000014_create_search_index::Migration),
             Box::new(m20261217_000015_create_change_log::Migration),
+            Box::new(m20261218_000016_index_standard_facets::Migration),
+            Box::new(m20261218_000017_renumber_search_index::Migration),
         ]
     }
 }

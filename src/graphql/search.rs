@@ -18,7 +18,7 @@ use super::working_group::{WorkingGroup, WorkingGroupById};
 use crate::config::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 use crate::error::{AppError, AppResult};
 use crate::search_index::{COMMITTEE, EXPERT, STANDARD, SearchDocument, WORKING_GROUP};
-use crate::search_text::TextQuery;
+use crate::search_text::{TITLE, TextQuery};
 
 /// A record `search` found.
 #[derive(Union, Clone)]
@@ -116,8 +116,9 @@ impl SearchQuery {
     }
 
     /// Committees, working groups, standards and experts matching `text`,
-    /// ranked (see `SearchResultEdge.score`; ties by code), with the fields
-    /// that matched highlighted.
+    /// ranked (see `SearchResultEdge.score`; ties by code among records
+    /// whose code holds the text, otherwise the shorter title or name
+    /// first, then code), with the fields that matched highlighted.
     ///
     /// `text` is what a person types: words match their stems (`graphs`
     /// finds `graph`) and the last word also as a prefix (`metaver`); "a
@@ -186,16 +187,16 @@ async fn ranked(
     }
     let query = TextQuery::parse(&text);
     let backend = loaders(ctx).loader().db.get_database_backend();
-    let mut condition = Condition::all().add(query.matches(backend));
+    let mut scope = Condition::all();
     if let Some(types) = types {
-        condition = condition.add(
+        scope = scope.add(
             Expr::col((SearchDocument::Table, SearchDocument::Kind))
                 .is_in(types.into_iter().map(SearchType::kind)),
         );
     }
     if let Some(filter) = filter {
         let standards = resolve_filter(ctx, Some(filter), None).await?;
-        condition = condition
+        scope = scope
             .add(Expr::col((SearchDocument::Table, SearchDocument::Kind)).eq(STANDARD))
             .add(
                 Expr::col((SearchDocument::Table, SearchDocument::RecordId))
@@ -209,11 +210,11 @@ async fn ranked(
             total: 0,
         });
     }
-    let page = page_statement(&query, backend, condition.clone(), window);
+    let page = page_statement(&query, backend, scope.clone(), window);
     let count = Query::select()
         .expr(Expr::cust("COUNT(*)"))
         .from(SearchDocument::Table)
-        .cond_where(condition)
+        .cond_where(scope.add(query.matches(backend)))
         .to_owned();
     let (rows, total) = fetch(ctx, move |db| async move {
         let rows = db.query_all(&page).await?;
@@ -300,26 +301,46 @@ async fn futures_join<A, B, C, D>(
 }
 
 /// The window's rows, best first: kind, record id and score, one past the
-/// window to tell whether more follow.
+/// window to tell whether more follow. Only the candidates that can reach
+/// the window are scored (`TextQuery::candidates`); ties go by code among
+/// code matches, then by index order.
 fn page_statement(
     query: &TextQuery,
     backend: DbBackend,
-    condition: Condition,
+    scope: Condition,
     window: Window,
 ) -> SelectStatement {
     let record_id = match backend {
         DbBackend::Postgres => "CAST(search_document.record_id AS BIGINT)",
         _ => "search_document.record_id",
     };
-    Query::select()
-        .column((SearchDocument::Table, SearchDocument::Kind))
+    let reach = (window.offset + window.limit + 1) as u64;
+    let best = Alias::new("best");
+    let candidates = Query::select()
+        .column(SearchDocument::Id)
+        .expr_as(Expr::cust(format!("MAX({TITLE})")), Alias::new(TITLE))
+        .from_subquery(
+            query.candidates(backend, scope, reach),
+            Alias::new("candidate"),
+        )
+        .group_by_col(SearchDocument::Id)
+        .to_owned();
+    let title = Expr::col((best.clone(), Alias::new(TITLE))).eq(1);
+    let mut page = Query::select();
+    page.column((SearchDocument::Table, SearchDocument::Kind))
         .expr_as(Expr::cust(record_id), Alias::new("record_id"))
-        .expr_as(query.score(backend), Alias::new("score"))
-        .from(SearchDocument::Table)
-        .cond_where(condition)
-        .order_by(Alias::new("score"), Order::Desc)
-        .order_by((SearchDocument::Table, SearchDocument::Code), Order::Asc)
-        .order_by((SearchDocument::Table, SearchDocument::Id), Order::Asc)
+        .expr_as(query.score(backend, title), Alias::new("score"))
+        .from_subquery(candidates, best.clone())
+        .inner_join(
+            SearchDocument::Table,
+            Expr::col((SearchDocument::Table, SearchDocument::Id))
+                .equals((best, SearchDocument::Id)),
+        )
+        .order_by(Alias::new("score"), Order::Desc);
+    if let Some(code) = query.code_tie(backend) {
+        page.order_by_expr(code, Order::Asc);
+    }
+    page.order_by((SearchDocument::Table, SearchDocument::Id), Order::Asc)
         .limit(window.limit as u64 + 1)
         .offset(window.offset as u64)
         .to_owned()

@@ -1,16 +1,19 @@
 //! `StandardConnection` (a page of standards) and `StandardFacets`: counts of
 //! the whole list a page belongs to by status, kind, year and committee, and
-//! the loader that counts them with one grouped statement per facet for all
-//! the lists of a query level.
+//! the loader that counts them with one grouped statement for all the
+//! facets and lists of a query level.
 //!
 //! A facet counts the list the connection's filter selects (and, nested, its
-//! parent's standards), not the page. Each facet is one `GROUP BY` statement,
-//! run only when selected: a root list's alone, or, under many parents, one
-//! for every parent asking with the same filter (`FacetOf` is keyed by parent
-//! and filter, as `StandardsOf` is for pages). A facet's list is ordered by
-//! count, largest first; ties by value (enum names alphabetically, years
-//! ascending, committees by code), the same on every backend since the order
-//! is made here, not by a database collation.
+//! parent's standards), not the page. The facets a level asks for are
+//! counted together: one `GROUP BY` over the columns of the facet index
+//! (`kind, status, year, committee_id`) up to the last one asked for, which
+//! the database reads from that index in its order, and the counts of each
+//! facet are summed here from those groups. Under many parents it is one
+//! statement for every parent asking with the same filter (`FacetOf` is
+//! keyed by parent and filter, as `StandardsOf` is for pages). A facet's
+//! list is ordered by count, largest first; ties by value (enum names
+//! alphabetically, years ascending, committees by code), the same on every
+//! backend since the order is made here, not by a database collation.
 
 use std::cmp::Reverse;
 use std::collections::HashMap;
@@ -18,10 +21,10 @@ use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
 use async_graphql::{Context, Object, SimpleObject};
+use entity::standard;
 use entity::standard::{StandardKind as StoredKind, StandardStatus as StoredStatus};
-use entity::{committee, standard};
-use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Query, SubQueryStatement};
-use sea_orm::{ActiveEnum, ColumnTrait, ConnectionTrait, DbErr, QueryResult};
+use sea_orm::sea_query::{Alias, Condition, Expr, Query};
+use sea_orm::{ActiveEnum, ConnectionTrait, DbErr, QueryResult};
 
 use super::committee::{Committee, CommitteeById};
 use super::connection::{Connection, Edge, PageInfo};
@@ -138,19 +141,37 @@ impl StandardFacets {
     /// working group's standards count for its committee); those of no
     /// committee are not counted here.
     async fn committee(&self, ctx: &Context<'_>) -> AppResult<Vec<CommitteeCount>> {
-        facet(
+        let counts = facet(
             ctx,
             self.0.clone(),
             Facet::Committee,
             |value, count| match value {
-                FacetValue::Committee { id, .. } => Some(CommitteeCount {
-                    committee: id,
-                    count,
-                }),
+                FacetValue::Committee(id) => Some((id, count)),
                 _ => None,
             },
         )
-        .await
+        .await?;
+        // Through the loader: the committees a page of counts shows come with
+        // it, and ties are ordered by their codes.
+        let committees = loaders(ctx)
+            .load_many(counts.iter().map(|(id, _)| CommitteeById::new(*id)))
+            .await?;
+        let mut listed = counts
+            .into_iter()
+            .map(|(id, count)| {
+                let committee = committees.get(&CommitteeById::new(id)).ok_or_else(|| {
+                    AppError::Corrupt(format!("standards of missing committee {id}"))
+                })?;
+                Ok(CommitteeCount {
+                    committee: Committee(Arc::clone(committee)),
+                    count,
+                })
+            })
+            .collect::<AppResult<Vec<_>>>()?;
+        listed.sort_by(|a, b| {
+            (Reverse(a.count), &a.committee.0.code).cmp(&(Reverse(b.count), &b.committee.0.code))
+        });
+        Ok(listed)
     }
 }
 
@@ -181,7 +202,7 @@ pub struct YearCount {
 
 /// How many standards of a list a committee is responsible for.
 pub struct CommitteeCount {
-    committee: i32,
+    committee: Committee,
     count: i32,
 }
 
@@ -189,14 +210,8 @@ pub struct CommitteeCount {
 #[Object]
 impl CommitteeCount {
     /// The committee (a working group's standards count for its committee).
-    async fn committee(&self, ctx: &Context<'_>) -> AppResult<Committee> {
-        loaders(ctx)
-            .load_one(CommitteeById::new(self.committee))
-            .await?
-            .map(Committee)
-            .ok_or_else(|| {
-                AppError::Corrupt(format!("standards of missing committee {}", self.committee))
-            })
+    async fn committee(&self) -> &Committee {
+        &self.committee
     }
 
     /// Standards of the list it is responsible for.
@@ -243,32 +258,80 @@ async fn facet<T>(
         .collect())
 }
 
-/// What a facet groups standards by.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// What a facet groups standards by, in the facet index's column order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Facet {
-    Status,
     Kind,
+    Status,
     Year,
     Committee,
 }
 
-/// One value of a facet; a committee with its code, which orders it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+impl Facet {
+    /// Every facet, in the facet index's column order.
+    const ALL: [Self; 4] = [Self::Kind, Self::Status, Self::Year, Self::Committee];
+
+    fn column(self) -> standard::Column {
+        match self {
+            Self::Kind => standard::Column::Kind,
+            Self::Status => standard::Column::Status,
+            Self::Year => standard::Column::Year,
+            Self::Committee => standard::Column::CommitteeId,
+        }
+    }
+
+    /// The column's name in the grouped statement.
+    fn alias(self) -> &'static str {
+        match self {
+            Self::Kind => "facet_kind",
+            Self::Status => "facet_status",
+            Self::Year => "facet_year",
+            Self::Committee => "facet_committee",
+        }
+    }
+
+    /// This facet's value in a grouped row; `None` for a null (a standard
+    /// of unknown year or of no committee is not counted).
+    fn value(self, row: &QueryResult) -> Result<Option<FacetValue>, DbErr> {
+        let unknown = |error: DbErr| DbErr::Type(error.to_string());
+        let name = || -> Result<Option<String>, DbErr> { row.try_get("", self.alias()) };
+        Ok(match self {
+            Self::Status => name()?
+                .map(|name| StoredStatus::try_from_value(&name).map_err(unknown))
+                .transpose()?
+                .map(FacetValue::Status),
+            Self::Kind => name()?
+                .map(|name| StoredKind::try_from_value(&name).map_err(unknown))
+                .transpose()?
+                .map(FacetValue::Kind),
+            Self::Year => row
+                .try_get::<Option<i32>>("", self.alias())?
+                .map(FacetValue::Year),
+            Self::Committee => row
+                .try_get::<Option<i32>>("", self.alias())?
+                .map(FacetValue::Committee),
+        })
+    }
+}
+
+/// One value of a facet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum FacetValue {
     Status(StoredStatus),
     Kind(StoredKind),
     Year(i32),
-    Committee { id: i32, code: String },
+    /// A committee's id; the resolver orders them by code.
+    Committee(i32),
 }
 
 impl FacetValue {
-    /// The order of values of equal count.
+    /// The order of values of equal count (committees are ordered again by
+    /// code where their rows are at hand).
     fn tie_break(&self) -> (String, i32) {
         match self {
             Self::Status(status) => (status.to_value(), 0),
             Self::Kind(kind) => (kind.to_value(), 0),
-            Self::Year(year) => (String::new(), *year),
-            Self::Committee { code, .. } => (code.clone(), 0),
+            Self::Year(number) | Self::Committee(number) => (String::new(), *number),
         }
     }
 }
@@ -283,36 +346,39 @@ pub struct FacetOf {
 
 /// Names in the grouped statement.
 const OWNER: &str = "facet_owner";
-const VALUE: &str = "facet_value";
-const CODE: &str = "facet_code";
 const COUNT: &str = "facet_count";
 
 impl Loader<FacetOf> for RegistryLoader {
     type Value = Vec<(FacetValue, i32)>;
     type Error = Arc<DbErr>;
 
-    /// One `GROUP BY` statement per facet, filter and kind of parent (in
-    /// practice one per facet and query level), however many parents ask.
+    /// One `GROUP BY` statement per filter and kind of parent (in practice
+    /// one per query level), however many parents and facets ask.
     async fn load(&self, keys: &[FacetOf]) -> LoadResult<HashMap<FacetOf, Self::Value>> {
-        /// Facet, filter, and the kind of parent: none, committee (true) or group.
-        type Batch<'a> = (Facet, &'a ResolvedFilter, Option<bool>);
-        let mut batches: HashMap<Batch, Vec<Option<Owner>>> = HashMap::new();
+        /// Filter, and the kind of parent: none, committee (true) or group.
+        type Batch<'a> = (&'a ResolvedFilter, Option<bool>);
+        let mut batches: HashMap<Batch, Vec<&FacetOf>> = HashMap::new();
         for key in keys {
             let parent = key
                 .scope
                 .owner
                 .map(|owner| matches!(owner, Owner::Committee(_)));
             batches
-                .entry((key.facet, &key.scope.filter, parent))
+                .entry((&key.scope.filter, parent))
                 .or_default()
-                .push(key.scope.owner);
+                .push(key);
         }
         let mut answer = HashMap::with_capacity(keys.len());
-        for ((facet, filter, parent), owners) in batches {
-            let mut lists: HashMap<Option<Owner>, Vec<(FacetValue, i32)>> =
-                owners.iter().map(|owner| (*owner, Vec::new())).collect();
-            let owned: Vec<Owner> = owners.iter().flatten().copied().collect();
-            let statement = grouped(facet, filter, parent, &owned);
+        for ((filter, parent), asked) in batches {
+            let facets: Vec<Facet> = {
+                let mut facets: Vec<Facet> = asked.iter().map(|key| key.facet).collect();
+                facets.sort();
+                facets.dedup();
+                facets
+            };
+            let owners: Vec<Owner> = asked.iter().filter_map(|key| key.scope.owner).collect();
+            let statement = grouped(&facets, filter, parent, &owners);
+            let mut counts: HashMap<(Option<Owner>, Facet, FacetValue), i64> = HashMap::new();
             for row in self.db.query_all(&statement).await.map_err(Arc::new)? {
                 let owner = match parent {
                     None => None,
@@ -324,13 +390,23 @@ impl Loader<FacetOf> for RegistryLoader {
                         })
                     }
                 };
-                let value = facet_value(facet, &row).map_err(Arc::new)?;
                 let count: i64 = row.try_get("", COUNT).map_err(Arc::new)?;
-                if let Some(list) = lists.get_mut(&owner) {
+                for &facet in &facets {
+                    if let Some(value) = facet.value(&row).map_err(Arc::new)? {
+                        *counts.entry((owner, facet, value)).or_default() += count;
+                    }
+                }
+            }
+            let mut lists: HashMap<(Option<Owner>, Facet), Vec<(FacetValue, i32)>> = asked
+                .iter()
+                .map(|key| ((key.scope.owner, key.facet), Vec::new()))
+                .collect();
+            for ((owner, facet, value), count) in counts {
+                if let Some(list) = lists.get_mut(&(owner, facet)) {
                     list.push((value, i32::try_from(count).unwrap_or(i32::MAX)));
                 }
             }
-            for (owner, mut list) in lists {
+            for ((owner, facet), mut list) in lists {
                 list.sort_by_cached_key(|(value, count)| (Reverse(*count), value.tie_break()));
                 let scope = FacetScope {
                     owner,
@@ -343,23 +419,18 @@ impl Loader<FacetOf> for RegistryLoader {
     }
 }
 
-/// `SELECT [owner,] value, COUNT(*) FROM standard WHERE <filter> [AND owner
-/// IN (..)] AND value IS NOT NULL GROUP BY [owner,] value`; a committee's
-/// code comes along for the order, read by a subquery so that the filter's
-/// columns stay those of `standard` alone.
+/// `SELECT [owner,] kind[, status[, year[, committee_id]]], COUNT(*) FROM
+/// standard WHERE <filter> [AND owner IN (..)] GROUP BY` the same: the
+/// facet index's columns up to the last of `facets` (sorted), so that the
+/// groups come in the index's order, each facet's counts the sum of its
+/// groups.
 fn grouped(
-    facet: Facet,
+    facets: &[Facet],
     filter: &ResolvedFilter,
     parent: Option<bool>,
     owners: &[Owner],
 ) -> sea_orm::sea_query::SelectStatement {
-    let value = match facet {
-        Facet::Status => standard::Column::Status,
-        Facet::Kind => standard::Column::Kind,
-        Facet::Year => standard::Column::Year,
-        Facet::Committee => standard::Column::CommitteeId,
-    };
-    let mut condition = filter.condition(Condition::all()).add(value.is_not_null());
+    let mut condition = filter.facet_condition(Condition::all());
     let mut query = Query::select();
     if let Some(by_committee) = parent {
         condition = condition.add(Owner::condition(
@@ -375,42 +446,18 @@ fn grouped(
             .expr_as(Expr::col((standard::Entity, owner)), Alias::new(OWNER))
             .group_by_col((standard::Entity, owner));
     }
-    query
-        .expr_as(Expr::col((standard::Entity, value)), Alias::new(VALUE))
-        .expr_as(Expr::cust("COUNT(*)"), Alias::new(COUNT))
-        .from(standard::Entity)
-        .cond_where(condition)
-        .group_by_col((standard::Entity, value));
-    if facet == Facet::Committee {
-        let code = Query::select()
-            .column((committee::Entity, committee::Column::Code))
-            .from(committee::Entity)
-            .and_where(
-                Expr::col((committee::Entity, committee::Column::Id))
-                    .equals((standard::Entity, standard::Column::CommitteeId)),
+    let last = facets.last().copied().unwrap_or(Facet::Kind);
+    for facet in Facet::ALL.into_iter().take_while(|facet| *facet <= last) {
+        query
+            .expr_as(
+                Expr::col((standard::Entity, facet.column())),
+                Alias::new(facet.alias()),
             )
-            .to_owned();
-        query.expr_as(
-            Expr::SubQuery(None, Box::new(SubQueryStatement::SelectStatement(code))),
-            Alias::new(CODE),
-        );
+            .group_by_col((standard::Entity, facet.column()));
     }
     query
-}
-
-/// The facet value of one grouped row.
-fn facet_value(facet: Facet, row: &QueryResult) -> Result<FacetValue, DbErr> {
-    let name = || -> Result<String, DbErr> { row.try_get("", VALUE) };
-    let unknown = |error: DbErr| DbErr::Type(error.to_string());
-    Ok(match facet {
-        Facet::Status => {
-            FacetValue::Status(StoredStatus::try_from_value(&name()?).map_err(unknown)?)
-        }
-        Facet::Kind => FacetValue::Kind(StoredKind::try_from_value(&name()?).map_err(unknown)?),
-        Facet::Year => FacetValue::Year(row.try_get("", VALUE)?),
-        Facet::Committee => FacetValue::Committee {
-            id: row.try_get("", VALUE)?,
-            code: row.try_get("", CODE)?,
-        },
-    })
+        .expr_as(Expr::cust("COUNT(*)"), Alias::new(COUNT))
+        .from(standard::Entity)
+        .cond_where(condition);
+    query
 }

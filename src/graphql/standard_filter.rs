@@ -270,11 +270,30 @@ impl ResolvedFilter {
 
     /// The condition a standard of this list meets, within `scope`.
     pub(crate) fn condition(&self, scope: Condition) -> Condition {
+        self.condition_reading(scope, true)
+    }
+
+    /// `condition`, for a statement that counts the list from the facet
+    /// index (`standard_facets`): on SQLite, which keeps no statistics, the
+    /// status and year terms are written `+status` so that no index on
+    /// them is chosen to read every row it names; kind, committee, group and
+    /// text still pick theirs.
+    pub(crate) fn facet_condition(&self, scope: Condition) -> Condition {
+        self.condition_reading(scope, self.backend_postgres)
+    }
+
+    fn condition_reading(&self, scope: Condition, status_and_year_indexed: bool) -> Condition {
         use standard::Column;
 
+        // `+"standard"."status"`: the same value, but not an indexed column.
+        let unindexed = |name: &str| Expr::cust(format!("+\"standard\".\"{name}\""));
         let mut condition = scope;
         if !self.statuses.is_empty() {
-            condition = condition.add(Column::Status.is_in(self.statuses.iter().copied()));
+            let statuses = self.statuses.iter().copied();
+            condition = condition.add(match status_and_year_indexed {
+                true => Column::Status.is_in(statuses),
+                false => unindexed("status").is_in(statuses),
+            });
         }
         if !self.kinds.is_empty() {
             condition = condition.add(Column::Kind.is_in(self.kinds.iter().copied()));
@@ -286,11 +305,15 @@ impl ResolvedFilter {
             // An unknown group matches no row: ids start at 1.
             condition = condition.add(Column::WorkingGroupId.eq(group.unwrap_or(0)));
         }
+        let year = || match status_and_year_indexed {
+            true => Expr::col((standard::Entity, Column::Year)),
+            false => unindexed("year"),
+        };
         if let Some(from) = self.year_from {
-            condition = condition.add(Column::Year.gte(from));
+            condition = condition.add(year().gte(from));
         }
         if let Some(to) = self.year_to {
-            condition = condition.add(Column::Year.lte(to));
+            condition = condition.add(year().lte(to));
         }
         if let Some(query) = &self.text {
             let matching = Query::select()
@@ -330,7 +353,7 @@ impl ResolvedFilter {
     fn relevance(&self) -> Option<Expr> {
         let query = self.text.as_ref()?;
         let score = Query::select()
-            .expr(query.score(self.backend()))
+            .expr(query.score(self.backend(), query.title_matches(self.backend())))
             .from(SearchDocument::Table)
             .and_where(
                 Expr::col((SearchDocument::Table, SearchDocument::Kind)).eq(search_index::STANDARD),
@@ -364,7 +387,7 @@ impl ResolvedFilter {
                 OrderDirection::Desc => Order::Desc,
             };
             if field == StandardOrderField::Relevance {
-                // Ties by code, as a search's are.
+                // Ties by code, the list's own order.
                 if let Some(relevance) = self.relevance() {
                     keys.push(SortKey {
                         expr: relevance,
