@@ -18,18 +18,24 @@
 //! | the typed text is a spelling of the record's code or alias (`lookup_key`) | +100 |
 //! | a code or alias starts with it (`GB/T 45993` for `GB/T 45993-2025`) | +40, plus 10 × its length / the code's |
 //! | a code or alias contains it (for text with a digit or `/`) | +20 |
-//! | every word (or phrase) is in the title or name | +10, plus 10 / the title's length in characters |
-//! | matched anywhere (code, title, aliases, scope, focus, notes, counterparts) | +1 |
+//! | every word (or phrase) is a whole word of the title or name | +12.5, plus 2 / the title's length in characters |
+//! | every word is in the title, the last only as the start of a word (`metaver`) | +10, plus 2 / the title's length |
+//! | every word is a whole word somewhere else (aliases, scope, focus, notes, counterparts) | +0.5 |
+//! | matched anywhere | +1 |
 //!
-//! Ties among records whose code holds the text are broken by code (a code
-//! search lists its records in code order), other ties by the index's
-//! order: the shorter title first, then code (an expert's name). The index
-//! holds its documents in that order
-//! (`search_index`), so a query stops early: no document without a code
-//! match can outrank one of the same tier (title, or anywhere) ahead of it
-//! in index order, and so only the first `n` of each tier, and the code
-//! matches, are scored to find the first `n` hits (`candidates`), however
-//! many documents hold a common word.
+//! So a whole word typed ranks the records holding it above those holding
+//! only a longer word it starts (`data` before `database`), and the title
+//! above the rest: four tiers (`Tier`). Ties among records whose code holds
+//! the text are broken by code (a code search lists its records in code
+//! order), other ties by the index's order: the shorter title first, then
+//! code (an expert's name).
+//!
+//! The index holds its documents in that order (`search_index`), so a
+//! search stops early: within a tier the score falls as the index order
+//! goes, so the first `n` hits are among the first `n` of each tier and the
+//! code matches (`candidates`), and without a code in the text, the tiers
+//! read one after another stop once `n` documents are found. A common word
+//! reads the first few documents of the first tier, however many hold it.
 
 use sea_orm::DbBackend;
 use sea_orm::sea_query::{
@@ -39,8 +45,36 @@ use sea_orm::sea_query::{
 use crate::codes::lookup_key;
 use crate::search_index::SearchDocument;
 
-/// The name of a candidate's title flag (`candidates`).
-pub const TITLE: &str = "title_match";
+/// The name of a candidate's tier column (`candidates`).
+pub const TIER: &str = "tier";
+
+/// How a document matches, best first; the tiers a search lists in order
+/// (module docs). Documents of a tier are listed in index order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Tier {
+    /// Every word is a whole word of the title.
+    TitleWhole = 1,
+    /// Every word is in the title, the last only as the start of a word.
+    TitlePrefix = 2,
+    /// Every word is a whole word somewhere, not all in the title.
+    Whole = 3,
+    /// Every word is somewhere, the last only as the start of a word.
+    Prefix = 4,
+}
+
+impl Tier {
+    const ALL: [Self; 4] = [
+        Self::TitleWhole,
+        Self::TitlePrefix,
+        Self::Whole,
+        Self::Prefix,
+    ];
+
+    /// Whether its words are whole words.
+    fn whole(self) -> bool {
+        matches!(self, Self::TitleWhole | Self::Whole)
+    }
+}
 
 /// Words too common to search for on their own (PostgreSQL's `english`
 /// configuration drops them; SQLite would require them): dropped outside
@@ -161,36 +195,41 @@ impl TextQuery {
     }
 
     /// An FTS5 query: `"knowledge" AND "graph"*`, `NOT` each exclusion,
-    /// restricted to `column` when given. Words are alphanumeric, and
-    /// always quoted, so no word is read as an operator.
-    fn fts5(&self, column: Option<&str>, with_exclusions: bool) -> String {
-        let item = |item: &Item| {
-            let phrase = format!("\"{}\"", item.words.join(" "));
-            if item.prefix {
-                format!("{phrase}*")
-            } else {
-                phrase
-            }
-        };
-        let must = self.must.iter().map(item).collect::<Vec<_>>().join(" AND ");
-        let mut query = match column {
+    /// restricted to `column` when given; with `whole`, the last word is a
+    /// whole word only (no `*`). Words are alphanumeric, and always quoted,
+    /// so no word is read as an operator.
+    fn fts5(&self, column: Option<&str>, with_exclusions: bool, whole: bool) -> String {
+        let must = self
+            .must
+            .iter()
+            .map(|item| fts5_item(item, whole))
+            .collect::<Vec<_>>()
+            .join(" AND ");
+        let query = match column {
             Some(column) => format!("{column} : ({must})"),
             None => format!("({must})"),
         };
-        if with_exclusions {
-            for excluded in &self.not {
-                query.push_str(&format!(" NOT {}", item(excluded)));
-            }
+        match with_exclusions {
+            true => format!("{query}{}", self.fts5_exclusions()),
+            false => query,
         }
-        query
+    }
+
+    /// ` NOT "word"` for each exclusion.
+    fn fts5_exclusions(&self) -> String {
+        self.not
+            .iter()
+            .map(|excluded| format!(" NOT {}", fts5_item(excluded, false)))
+            .collect()
     }
 
     /// A `tsquery` for `to_tsquery('english', ..)`: `knowledge & graph:*`,
-    /// `!` each exclusion, `<->` between the words of a phrase.
-    fn tsquery(&self, with_exclusions: bool) -> String {
+    /// `!` each exclusion, `<->` between the words of a phrase; with
+    /// `whole`, the last word is a whole word only (no `:*`).
+    fn tsquery(&self, with_exclusions: bool, whole: bool) -> String {
         let item = |item: &Item| {
             let mut phrase = item.words.join(" <-> ");
-            if item.prefix {
+            if item.prefix && !whole {
                 phrase.push_str(":*");
             }
             format!("({phrase})")
@@ -206,6 +245,20 @@ impl TextQuery {
         parts.join(" & ")
     }
 
+    /// Whether the last word is also a prefix, so that the tiers of whole
+    /// words and of prefixes differ.
+    fn has_prefix(&self) -> bool {
+        self.must.last().is_some_and(|item| item.prefix)
+    }
+
+    /// The tiers this query can fill, best first.
+    fn tiers(&self) -> Vec<Tier> {
+        Tier::ALL
+            .into_iter()
+            .filter(|tier| self.has_prefix() || tier.whole())
+            .collect()
+    }
+
     /// The condition a `search_document` row meets when it matches.
     pub fn matches(&self, backend: DbBackend) -> Expr {
         if self.is_empty() {
@@ -214,12 +267,12 @@ impl TextQuery {
         let (sql, mut values) = match backend {
             DbBackend::Postgres => (
                 "search_document.document @@ to_tsquery('english', ?)".to_owned(),
-                vec![self.tsquery(true)],
+                vec![self.tsquery(true, false)],
             ),
             _ => (
                 "search_document.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH ?)"
                     .to_owned(),
-                vec![self.fts5(None, true)],
+                vec![self.fts5(None, true, false)],
             ),
         };
         let mut sql = sql;
@@ -242,13 +295,12 @@ impl TextQuery {
     }
 
     /// The documents `scope` allows that may be among the first `n` hits
-    /// (module docs), as `(id, title)` rows, `title` 1 where every word is
-    /// in the title: the first `n` in index order of those whose title holds
-    /// every word, the first `n` of those matching anywhere, both without a
-    /// code match, and every document whose code or alias holds the text.
-    /// The first `n` by score are among them. A document may come twice;
-    /// its largest `title` is right (a title match past the first `n` of
-    /// its tier cannot reach the first `n`, whatever it is scored).
+    /// (module docs), as `(id, tier)` rows (`TIER`, the number of its
+    /// `Tier`), each document once: the first `n` of each tier in index
+    /// order, without code matches, and every document whose code or alias
+    /// holds the text. Without a code in the text the tiers are listed in
+    /// order and only the first `n` rows are read, so a tier after those
+    /// that fill them is never run.
     pub fn candidates(&self, backend: DbBackend, scope: Condition, n: u64) -> SelectStatement {
         let code_like = self.code_key.as_ref().map(|key| {
             custom(
@@ -257,90 +309,88 @@ impl TextQuery {
                 vec![format!("%{key}%")],
             )
         });
-        let first = |title: bool, name: &str| {
-            let mut arm = self.text_matches(backend, title);
+        let mut arms = self.tiers().into_iter().map(|tier| {
+            let mut arm = self.tier_documents(backend, tier);
             arm.cond_where(scope.clone()).limit(n);
             if let Some(like) = &code_like {
                 arm.and_where(like.clone().not());
             }
             Query::select()
                 .column(SearchDocument::Id)
-                .expr_as(Expr::val(i32::from(title)), Alias::new(TITLE))
-                .from_subquery(arm, Alias::new(name))
+                .expr_as(Expr::val(tier as i32), Alias::new(TIER))
+                .from_subquery(arm, Alias::new(format!("tier_{}", tier as i32)))
                 .to_owned()
-        };
-        let mut candidates = first(true, "title_hits");
-        candidates.union(UnionType::All, first(false, "text_hits"));
-        if let (Some(key), Some(like)) = (&self.code_key, code_like) {
-            let mut codes = Query::select();
-            codes
-                .column((SearchDocument::Table, SearchDocument::Id))
-                .expr_as(
-                    Expr::case(self.title_matches(backend), 1).finally(0),
-                    Alias::new(TITLE),
-                )
-                .from(SearchDocument::Table)
-                .cond_where(scope)
-                .and_where(like);
-            if key.chars().count() < 3 {
-                // Too short for the trigram index: a code match counts only
-                // in a document the words match.
-                codes.and_where(self.matches(backend));
-            } else if backend == DbBackend::Sqlite {
-                codes.and_where(custom(
-                    backend,
-                    "search_document.id IN \
-                     (SELECT rowid FROM search_code WHERE search_code.code_keys LIKE ?)",
-                    vec![format!("%{key}%")],
-                ));
-            }
-            candidates.union(UnionType::All, codes);
+        });
+        let mut candidates = arms.next().expect("every query has a tier of whole words");
+        for arm in arms {
+            candidates.union(UnionType::All, arm);
         }
+        let (Some(key), Some(like)) = (&self.code_key, code_like) else {
+            return candidates.limit(n).to_owned();
+        };
+        let mut codes = Query::select();
+        codes
+            .column((SearchDocument::Table, SearchDocument::Id))
+            .expr_as(self.tier_of_row(backend), Alias::new(TIER))
+            .from(SearchDocument::Table)
+            .cond_where(scope)
+            .and_where(like);
+        if key.chars().count() < 3 {
+            // Too short for the trigram index: a code match counts only in a
+            // document the words match.
+            codes.and_where(self.matches(backend));
+        } else if backend == DbBackend::Sqlite {
+            codes.and_where(custom(
+                backend,
+                "search_document.id IN \
+                 (SELECT rowid FROM search_code WHERE search_code.code_keys LIKE ?)",
+                vec![format!("%{key}%")],
+            ));
+        }
+        candidates.union(UnionType::All, codes);
         candidates
     }
 
-    /// Whether a `search_document` row holds every word in its title. On
-    /// SQLite the title matches are read once per statement: FTS5 expands a
-    /// prefix (`data*`) into every word it starts each time it runs a query.
-    pub fn title_matches(&self, backend: DbBackend) -> Expr {
-        match backend {
-            DbBackend::Postgres => custom(
-                backend,
-                "search_document.title_document @@ to_tsquery('english', ?)",
-                vec![self.tsquery(false)],
-            ),
-            _ => custom(
-                backend,
-                "search_document.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH ?)",
-                vec![self.fts5(Some("title"), false)],
-            ),
-        }
-    }
-
-    /// `SELECT search_document.id FROM ..` the documents the words match
-    /// (every word in the title, when `title`), in index order: FTS5 yields
-    /// rows by rowid (the document's id) and PostgreSQL walks the primary
-    /// key when the words are common, so a `LIMIT` stops either early.
-    fn text_matches(&self, backend: DbBackend, title: bool) -> SelectStatement {
+    /// `SELECT search_document.id FROM ..` the documents of `tier` (and of
+    /// no better one), in index order: FTS5 yields rows by rowid (the
+    /// document's id) and PostgreSQL walks the primary key when the words
+    /// are common, so a `LIMIT` stops either early.
+    fn tier_documents(&self, backend: DbBackend, tier: Tier) -> SelectStatement {
         let mut select = Query::select();
         select.column((SearchDocument::Table, SearchDocument::Id));
         match backend {
             DbBackend::Postgres => {
-                select.from(SearchDocument::Table).and_where(custom(
+                let [title_whole, title_prefix, whole] = self.tier_tests(backend);
+                let matching = custom(
                     backend,
                     "search_document.document @@ to_tsquery('english', ?)",
-                    vec![self.tsquery(true)],
-                ));
-                if title {
-                    select.and_where(custom(
-                        backend,
-                        "search_document.title_document @@ to_tsquery('english', ?)",
-                        vec![self.tsquery(false)],
-                    ));
+                    vec![self.tsquery(true, tier.whole())],
+                );
+                let conditions = match tier {
+                    Tier::TitleWhole => vec![matching, title_whole],
+                    Tier::TitlePrefix => vec![matching, title_prefix, title_whole.not()],
+                    Tier::Whole => vec![matching, title_prefix.not()],
+                    Tier::Prefix => vec![matching, whole.not(), title_prefix.not()],
+                };
+                select.from(SearchDocument::Table);
+                for condition in conditions {
+                    select.and_where(condition);
                 }
                 select.order_by((SearchDocument::Table, SearchDocument::Id), Order::Asc);
             }
             _ => {
+                let title = |whole| self.fts5(Some("title"), false, whole);
+                let fts5 = match tier {
+                    Tier::TitleWhole => title(true),
+                    Tier::TitlePrefix => format!("{} NOT {}", title(false), title(true)),
+                    Tier::Whole => format!("{} NOT {}", self.fts5(None, false, true), title(false)),
+                    Tier::Prefix => format!(
+                        "{} NOT {} NOT {}",
+                        self.fts5(None, false, false),
+                        self.fts5(None, false, true),
+                        title(false)
+                    ),
+                };
                 let fts = Alias::new("search_fts");
                 select
                     .from(fts.clone())
@@ -352,12 +402,50 @@ impl TextQuery {
                     .and_where(custom(
                         backend,
                         "search_fts MATCH ?",
-                        vec![self.fts5(title.then_some("title"), true)],
+                        vec![format!("({fts5}){}", self.fts5_exclusions())],
                     ))
                     .order_by((fts, Alias::new("rowid")), Order::Asc);
             }
         }
         select
+    }
+
+    /// Whether a `search_document` row holds every word in its title as a
+    /// whole word, every word in its title (the last perhaps as a prefix),
+    /// and every word as a whole word anywhere. On SQLite each reads its
+    /// matches once per statement: FTS5 expands a prefix (`data*`) into
+    /// every word it starts each time it runs a query.
+    fn tier_tests(&self, backend: DbBackend) -> [Expr; 3] {
+        let test = |column: Option<&str>, whole: bool| match backend {
+            DbBackend::Postgres => custom(
+                backend,
+                match column {
+                    Some(_) => "search_document.title_document @@ to_tsquery('english', ?)",
+                    None => "search_document.document @@ to_tsquery('english', ?)",
+                },
+                vec![self.tsquery(false, whole)],
+            ),
+            _ => custom(
+                backend,
+                "search_document.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH ?)",
+                vec![self.fts5(column, false, whole)],
+            ),
+        };
+        [
+            test(Some("title"), true),
+            test(Some("title"), false),
+            test(None, true),
+        ]
+    }
+
+    /// The number of the `Tier` of a matching `search_document` row.
+    fn tier_of_row(&self, backend: DbBackend) -> Expr {
+        let [title_whole, title_prefix, whole] = self.tier_tests(backend);
+        Expr::case(title_whole, Tier::TitleWhole as i32)
+            .case(title_prefix, Tier::TitlePrefix as i32)
+            .case(whole, Tier::Whole as i32)
+            .finally(Tier::Prefix as i32)
+            .into()
     }
 
     /// What breaks ties of score before index order: the code, for a row
@@ -372,9 +460,10 @@ impl TextQuery {
     }
 
     /// The relevance of a matching `search_document` row (module docs), a
-    /// floating point number on both databases, given whether the row's
-    /// title holds every word (`title_matches`, or a candidate's `title`).
-    pub fn score(&self, backend: DbBackend, title: Expr) -> Expr {
+    /// floating point number on both databases; its tier read from
+    /// `tier`, a candidate's `TIER` column (`candidates`), or, when `None`,
+    /// worked out for the row.
+    pub fn score(&self, backend: DbBackend, tier: Option<Expr>) -> Expr {
         let mut terms = Vec::new();
         if let Some(key) = &self.code_key {
             // A prefix ranks the records whose code it covers most first:
@@ -396,13 +485,18 @@ impl TextQuery {
             ));
         }
         if !self.is_empty() {
+            let [title_whole, title_prefix, whole] = match tier {
+                Some(tier) => [Tier::TitleWhole, Tier::TitlePrefix, Tier::Whole]
+                    .map(|number| tier.clone().eq(number as i32)),
+                None => self.tier_tests(backend),
+            };
+            let shorter = "2.0 / LENGTH(search_document.title)";
             terms.push(
-                Expr::case(
-                    title,
-                    Expr::cust("10 + 10.0 / LENGTH(search_document.title)"),
-                )
-                .finally(0)
-                .into(),
+                Expr::case(title_whole, Expr::cust(format!("12.5 + {shorter}")))
+                    .case(title_prefix, Expr::cust(format!("10 + {shorter}")))
+                    .case(whole, 0.5)
+                    .finally(0)
+                    .into(),
             );
         }
         let float = match backend {
@@ -518,6 +612,16 @@ impl TextQuery {
     }
 }
 
+/// A word or phrase in FTS5 syntax: quoted, `*` after a prefix unless
+/// `whole`.
+fn fts5_item(item: &Item, whole: bool) -> String {
+    let phrase = format!("\"{}\"", item.words.join(" "));
+    match item.prefix && !whole {
+        true => format!("{phrase}*"),
+        false => phrase,
+    }
+}
+
 /// What marks a matched word in a snippet.
 pub const MARK_START: &str = "<mark>";
 pub const MARK_END: &str = "</mark>";
@@ -566,16 +670,24 @@ mod tests {
     fn typed_text_becomes_safe_queries() {
         let query = TextQuery::parse(r#"knowledge "graph construction" -carbon GB/T*"#);
         assert_eq!(
-            query.fts5(None, true),
+            query.fts5(None, true, false),
             r#"("knowledge" AND "graph construction" AND "gb t") NOT "carbon""#
         );
         assert_eq!(
-            query.tsquery(true),
+            query.tsquery(true, false),
             "(knowledge) & (graph <-> construction) & (gb <-> t) & !(carbon)"
         );
         let prefix = TextQuery::parse("the metaver");
-        assert_eq!(prefix.fts5(Some("title"), false), r#"title : ("metaver"*)"#);
-        assert_eq!(prefix.tsquery(false), "(metaver:*)");
+        assert_eq!(
+            prefix.fts5(Some("title"), false, false),
+            r#"title : ("metaver"*)"#
+        );
+        assert_eq!(
+            prefix.fts5(Some("title"), false, true),
+            r#"title : ("metaver")"#
+        );
+        assert_eq!(prefix.tsquery(false, false), "(metaver:*)");
+        assert_eq!(prefix.tsquery(false, true), "(metaver)");
         for nothing in ["*", "\"", "-", "the", "-cloud", "(){}[]:^~"] {
             assert!(TextQuery::parse(nothing).is_empty(), "{nothing}");
         }
@@ -590,10 +702,10 @@ mod tests {
         #[test]
         fn any_text_is_a_query_and_any_field_highlights(typed in "\\PC{0,40}", field in "\\PC{0,200}") {
             let query = TextQuery::parse(&typed);
-            let fts5 = query.fts5(None, true);
+            let fts5 = query.fts5(None, true, false);
             // Quotes only around words, never inside one.
             proptest::prop_assert_eq!(fts5.matches('"').count() % 2, 0);
-            let _ = query.tsquery(true);
+            let _ = query.tsquery(true, false);
             // The typed words inside a long field, so that it is cut.
             let _ = query.highlight(&format!("{field} {typed} {field} {field}"));
         }

@@ -444,14 +444,21 @@ on_every_backend! {
             "highlights": [{ "field": "organization", "snippet": "<mark>CESI</mark>" }],
             "node": { "name": "Fan Kefeng" }
         }]));
-        // Scores: a code spelled exactly, then a title, then notes only.
+        // Scores: a code spelled exactly; a title holding the words whole,
+        // or the last only as the start of a word: 1 for the match, 12.5 or
+        // 10, and 2 / the title's length.
         let scores = crate::data(&schema, r#"{
             exact: searchResults(text: "GB/T 45993-2025", first: 1) { edges { score } }
-            title: searchResults(text: "exchange protocol", first: 1) { edges { score } }
+            title: searchResults(text: "exchange protocol", first: 1) { edges { score node { ... on Standard { title } } } }
+            started: searchResults(text: "exchange proto", first: 1) { edges { score node { ... on Standard { title } } } }
         }"#).await;
         assert!(scores["exact"]["edges"][0]["score"].as_f64().unwrap() >= 100.0, "{scores}");
-        let title = scores["title"]["edges"][0]["score"].as_f64().unwrap();
-        assert!((11.0..12.0).contains(&title), "{scores}");
+        for (name, tier) in [("title", 12.5), ("started", 10.0)] {
+            let edge = &scores[name]["edges"][0];
+            let length = edge["node"]["title"].as_str().unwrap().chars().count() as f64;
+            let score = edge["score"].as_f64().unwrap();
+            assert!((score - (1.0 + tier + 2.0 / length)).abs() < 1e-9, "{scores}");
+        }
     }
 
     async fn results_page_by_cursor_with_types_and_filter(backend: Backend) {

@@ -18,7 +18,7 @@ use super::working_group::{WorkingGroup, WorkingGroupById};
 use crate::config::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 use crate::error::{AppError, AppResult};
 use crate::search_index::{COMMITTEE, EXPERT, STANDARD, SearchDocument, WORKING_GROUP};
-use crate::search_text::{TITLE, TextQuery};
+use crate::search_text::{TIER, TextQuery};
 
 /// A record `search` found.
 #[derive(Union, Clone)]
@@ -67,10 +67,12 @@ pub struct SearchResultEdge {
     /// Opaque; pass it as `after` to page from here.
     pub cursor: String,
     pub node: SearchHit,
-    /// Relevance, higher first: 100 for the typed text being a spelling of
-    /// the record's code or an alias, 40 for a code starting with it, 20
-    /// for a code containing it, 10 and more for a title or name holding
-    /// every word, 1 for a match anywhere else (aliases, scope, notes...).
+    /// Relevance, higher first, adding up: 100 for the typed text being a
+    /// spelling of the record's code or an alias, 40 or more for a code
+    /// starting with it, 20 for a code containing it; 12.5 and more for a
+    /// title or name holding every word whole, 10 and more for one holding
+    /// them with the last only as the start of a word (`metaver`), 0.5 for
+    /// every word whole elsewhere (aliases, scope, notes...); 1 for any match.
     pub score: f64,
     /// The fields the words matched, in the order the type lists them.
     pub highlights: Vec<Highlight>,
@@ -316,21 +318,12 @@ fn page_statement(
     };
     let reach = (window.offset + window.limit + 1) as u64;
     let best = Alias::new("best");
-    let candidates = Query::select()
-        .column(SearchDocument::Id)
-        .expr_as(Expr::cust(format!("MAX({TITLE})")), Alias::new(TITLE))
-        .from_subquery(
-            query.candidates(backend, scope, reach),
-            Alias::new("candidate"),
-        )
-        .group_by_col(SearchDocument::Id)
-        .to_owned();
-    let title = Expr::col((best.clone(), Alias::new(TITLE))).eq(1);
+    let tier = Expr::col((best.clone(), Alias::new(TIER)));
     let mut page = Query::select();
     page.column((SearchDocument::Table, SearchDocument::Kind))
         .expr_as(Expr::cust(record_id), Alias::new("record_id"))
-        .expr_as(query.score(backend, title), Alias::new("score"))
-        .from_subquery(candidates, best.clone())
+        .expr_as(query.score(backend, Some(tier)), Alias::new("score"))
+        .from_subquery(query.candidates(backend, scope, reach), best.clone())
         .inner_join(
             SearchDocument::Table,
             Expr::col((SearchDocument::Table, SearchDocument::Id))

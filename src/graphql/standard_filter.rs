@@ -353,7 +353,7 @@ impl ResolvedFilter {
     fn relevance(&self) -> Option<Expr> {
         let query = self.text.as_ref()?;
         let score = Query::select()
-            .expr(query.score(self.backend(), query.title_matches(self.backend())))
+            .expr(query.score(self.backend(), None))
             .from(SearchDocument::Table)
             .and_where(
                 Expr::col((SearchDocument::Table, SearchDocument::Kind)).eq(search_index::STANDARD),
