@@ -19,6 +19,7 @@ pub mod sdl;
 pub mod search_index;
 pub mod search_text;
 mod sqlite_reads;
+pub mod standard_tally;
 pub mod telemetry;
 
 pub use config::{SchemaConfig, ServeConfig};

@@ -342,4 +342,50 @@ on_every_backend! {
         assert_eq!(of("SAC/TC28/SC42"), committee_counts(&[("SAC/TC28/SC42", 72)]));
         assert_eq!(of("SAC/TC28/SC7"), json!([]));
     }
+
+    async fn an_import_moves_a_standard_between_facets(backend: Backend) {
+        // Facets of a list filtered on the facet columns are summed from the
+        // tally the import writes: an import that changes a standard's kind,
+        // status and year moves it in every facet at once.
+        let db = TestDb::with_dataset(backend).await;
+        let schema = db.schema();
+        let query = r#"{
+            all: standards { totalCount facets { kind { value count } status { value count } year { value count } } }
+            sector: standards(filter: { kind: [SECTOR] }) { totalCount facets { status { value count } } }
+        }"#;
+        let pick = |facet: &Value, value: Value| {
+            facet.as_array().unwrap().iter().find(|entry| entry["value"] == value).map(|entry| entry["count"].as_i64().unwrap())
+        };
+        let before = data(&schema, query).await;
+        let facets = &before["all"]["facets"];
+        assert_eq!(pick(&facets["kind"], json!("NATIONAL")), Some(41));
+        assert_eq!(pick(&facets["kind"], json!("SECTOR")), Some(6));
+        assert_eq!(pick(&facets["status"], json!("PUBLISHED")), Some(55));
+        assert_eq!(pick(&facets["status"], json!("WITHDRAWN")), None);
+        assert_eq!(pick(&facets["year"], json!(2025)), Some(12));
+        assert_eq!(pick(&facets["year"], json!(2020)), None);
+        assert_eq!(before["sector"]["totalCount"], json!(6));
+
+        let mut dataset: Value = serde_json::from_str(&dataset_text()).unwrap();
+        let standard = dataset["standards"].as_array_mut().unwrap().iter_mut()
+            .find(|standard| standard["code"] == "GB/T 45993-2025").unwrap();
+        standard["kind"] = json!("SECTOR");
+        standard["status"] = json!("WITHDRAWN");
+        standard["year"] = json!(2020);
+        let parsed = standards_registry::dataset::parse(&dataset.to_string()).expect("the dataset parses");
+        standards_registry::dataset::import(&db.db, &parsed).await.expect("the import succeeds");
+
+        let after = data(&schema, query).await;
+        let facets = &after["all"]["facets"];
+        assert_eq!(after["all"]["totalCount"], json!(131));
+        assert_eq!(pick(&facets["kind"], json!("NATIONAL")), Some(40));
+        assert_eq!(pick(&facets["kind"], json!("SECTOR")), Some(7));
+        assert_eq!(pick(&facets["status"], json!("PUBLISHED")), Some(54));
+        assert_eq!(pick(&facets["status"], json!("WITHDRAWN")), Some(1));
+        assert_eq!(pick(&facets["year"], json!(2025)), Some(11));
+        assert_eq!(pick(&facets["year"], json!(2020)), Some(1));
+        assert_eq!(after["sector"]["totalCount"], json!(7));
+        assert_eq!(pick(&after["sector"]["facets"]["status"], json!("WITHDRAWN")), Some(1));
+        assert_eq!(sum(&after["sector"]["facets"]["status"]), 7);
+    }
 }

@@ -19,6 +19,9 @@ mod m20261216_000014_create_search_index;
 mod m20261217_000015_create_change_log;
 mod m20261218_000016_index_standard_facets;
 mod m20261218_000017_renumber_search_index;
+mod m20261218_000018_create_standard_tally;
+
+pub use m20261218_000018_create_standard_tally::FILL as FILL_STANDARD_TALLY;
 
 pub struct Migrator;
 
@@ -43,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261217_000015_create_change_log::Migration),
             Box::new(m20261218_000016_index_standard_facets::Migration),
             Box::new(m20261218_000017_renumber_search_index::Migration),
+            Box::new(m20261218_000018_create_standard_tally::Migration),
         ]
     }
 }

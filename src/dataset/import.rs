@@ -87,6 +87,7 @@ async fn write(
     };
     let summary = import.run().await?;
     crate::search_index::rebuild(&txn).await?;
+    crate::standard_tally::rebuild(&txn).await?;
     bump_version(&txn).await?;
     let changes = before.changes(&super::changes::Records::read(&txn).await?);
     let import_id = crate::data_version::read_version(&txn).await?;

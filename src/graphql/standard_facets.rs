@@ -23,7 +23,7 @@ use async_graphql::dataloader::Loader;
 use async_graphql::{Context, Object, SimpleObject};
 use entity::standard;
 use entity::standard::{StandardKind as StoredKind, StandardStatus as StoredStatus};
-use sea_orm::sea_query::{Alias, Condition, Expr, Query};
+use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Query};
 use sea_orm::{ActiveEnum, ConnectionTrait, DbErr, QueryResult};
 
 use super::committee::{Committee, CommitteeById};
@@ -32,6 +32,7 @@ use super::loader::{LoadResult, Owner, RegistryLoader, loaders};
 use super::standard::{Standard, StandardKind, StandardStatus};
 use super::standard_filter::ResolvedFilter;
 use crate::error::{AppError, AppResult};
+use crate::standard_tally;
 
 /// A page of standards, Relay style, with facets of the whole list.
 pub struct StandardConnection {
@@ -304,12 +305,16 @@ impl Facet {
                 .map(|name| StoredKind::try_from_value(&name).map_err(unknown))
                 .transpose()?
                 .map(FacetValue::Kind),
-            Self::Year => row
-                .try_get::<Option<i32>>("", self.alias())?
-                .map(FacetValue::Year),
-            Self::Committee => row
-                .try_get::<Option<i32>>("", self.alias())?
-                .map(FacetValue::Committee),
+            Self::Year | Self::Committee => {
+                let number: Option<i64> = row.try_get("", self.alias())?;
+                match number.map(i32::try_from).transpose() {
+                    Ok(number) => number.map(match self {
+                        Self::Year => FacetValue::Year,
+                        _ => FacetValue::Committee,
+                    }),
+                    Err(err) => return Err(DbErr::Type(err.to_string())),
+                }
+            }
         })
     }
 }
@@ -383,7 +388,9 @@ impl Loader<FacetOf> for RegistryLoader {
                 let owner = match parent {
                     None => None,
                     Some(by_committee) => {
-                        let id: i32 = row.try_get("", OWNER).map_err(Arc::new)?;
+                        let id: i64 = row.try_get("", OWNER).map_err(Arc::new)?;
+                        let id = i32::try_from(id)
+                            .map_err(|err| Arc::new(DbErr::Type(err.to_string())))?;
                         Some(match by_committee {
                             true => Owner::Committee(id),
                             false => Owner::WorkingGroup(id),
@@ -423,7 +430,9 @@ impl Loader<FacetOf> for RegistryLoader {
 /// standard WHERE <filter> [AND owner IN (..)] GROUP BY` the same: the
 /// facet index's columns up to the last of `facets` (sorted), so that the
 /// groups come in the index's order, each facet's counts the sum of its
-/// groups.
+/// groups. A list the tally can count (`ResolvedFilter::tallied`, at the
+/// root or under committees) sums the tally's counts instead of counting
+/// standards.
 fn grouped(
     facets: &[Facet],
     filter: &ResolvedFilter,
@@ -432,6 +441,13 @@ fn grouped(
 ) -> sea_orm::sea_query::SelectStatement {
     let mut condition = filter.facet_condition(Condition::all());
     let mut query = Query::select();
+    // The tally under the name `standard`, so that the filter's columns
+    // name its columns.
+    let tallied = filter.tallied() && parent != Some(false);
+    match tallied {
+        true => query.from_as(Alias::new(standard_tally::TABLE), standard::Entity),
+        false => query.from(standard::Entity),
+    };
     if let Some(by_committee) = parent {
         condition = condition.add(Owner::condition(
             owners,
@@ -443,21 +459,31 @@ fn grouped(
             false => standard::Column::WorkingGroupId,
         };
         query
-            .expr_as(Expr::col((standard::Entity, owner)), Alias::new(OWNER))
+            .expr_as(number(owner), Alias::new(OWNER))
             .group_by_col((standard::Entity, owner));
     }
     let last = facets.last().copied().unwrap_or(Facet::Kind);
     for facet in Facet::ALL.into_iter().take_while(|facet| *facet <= last) {
+        let value = match facet {
+            Facet::Kind | Facet::Status => Expr::col((standard::Entity, facet.column())),
+            Facet::Year | Facet::Committee => number(facet.column()),
+        };
         query
-            .expr_as(
-                Expr::col((standard::Entity, facet.column())),
-                Alias::new(facet.alias()),
-            )
+            .expr_as(value, Alias::new(facet.alias()))
             .group_by_col((standard::Entity, facet.column()));
     }
+    let count = match tallied {
+        true => "CAST(SUM(standards) AS BIGINT)",
+        false => "COUNT(*)",
+    };
     query
-        .expr_as(Expr::cust("COUNT(*)"), Alias::new(COUNT))
-        .from(standard::Entity)
+        .expr_as(Expr::cust(count), Alias::new(COUNT))
         .cond_where(condition);
     query
+}
+
+/// A whole-number column as a `BIGINT`: both databases hand it over as 64
+/// bits, whichever table (the standards or the tally) it comes from.
+fn number(column: standard::Column) -> Expr {
+    Expr::col((standard::Entity, column)).cast_as(Alias::new("BIGINT"))
 }

@@ -273,6 +273,13 @@ impl ResolvedFilter {
         self.condition_reading(scope, true)
     }
 
+    /// Whether the list's counts by facet can be summed from the tally
+    /// (`standard_tally`): it filters on kind, status, year and committee
+    /// alone, the tally's columns.
+    pub(crate) fn tallied(&self) -> bool {
+        self.text.is_none() && self.working_group.is_none()
+    }
+
     /// `condition`, for a statement that counts the list from the facet
     /// index (`standard_facets`): on SQLite, which keeps no statistics, the
     /// status and year terms are written `+status` so that no index on
