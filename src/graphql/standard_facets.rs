@@ -23,7 +23,7 @@ use async_graphql::dataloader::Loader;
 use async_graphql::{Context, Object, SimpleObject};
 use entity::standard;
 use entity::standard::{StandardKind as StoredKind, StandardStatus as StoredStatus};
-use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Query, SelectStatement, UnionType};
 use sea_orm::{ActiveEnum, ConnectionTrait, DbErr, QueryResult};
 
 use super::committee::{Committee, CommitteeById};
@@ -281,6 +281,14 @@ impl Facet {
         }
     }
 
+    /// Its column as selected: a whole number as a `BIGINT`.
+    fn selected(self) -> Expr {
+        match self {
+            Self::Kind | Self::Status => Expr::col((standard::Entity, self.column())),
+            Self::Year | Self::Committee => number(self.column()),
+        }
+    }
+
     /// The column's name in the grouped statement.
     fn alias(self) -> &'static str {
         match self {
@@ -291,11 +299,22 @@ impl Facet {
         }
     }
 
+    /// The column its value is in: its own in a statement grouped by every
+    /// facet, one of two shared ones where each row is one facet's.
+    fn column_name(self, tagged: bool) -> &'static str {
+        match (tagged, self) {
+            (false, _) => self.alias(),
+            (true, Self::Kind | Self::Status) => TEXT,
+            (true, Self::Year | Self::Committee) => NUMBER,
+        }
+    }
+
     /// This facet's value in a grouped row; `None` for a null (a standard
     /// of unknown year or of no committee is not counted).
-    fn value(self, row: &QueryResult) -> Result<Option<FacetValue>, DbErr> {
+    fn value(self, row: &QueryResult, tagged: bool) -> Result<Option<FacetValue>, DbErr> {
         let unknown = |error: DbErr| DbErr::Type(error.to_string());
-        let name = || -> Result<Option<String>, DbErr> { row.try_get("", self.alias()) };
+        let column = self.column_name(tagged);
+        let name = || -> Result<Option<String>, DbErr> { row.try_get("", column) };
         Ok(match self {
             Self::Status => name()?
                 .map(|name| StoredStatus::try_from_value(&name).map_err(unknown))
@@ -306,7 +325,7 @@ impl Facet {
                 .transpose()?
                 .map(FacetValue::Kind),
             Self::Year | Self::Committee => {
-                let number: Option<i64> = row.try_get("", self.alias())?;
+                let number: Option<i64> = row.try_get("", column)?;
                 match number.map(i32::try_from).transpose() {
                     Ok(number) => number.map(match self {
                         Self::Year => FacetValue::Year,
@@ -352,6 +371,11 @@ pub struct FacetOf {
 /// Names in the grouped statement.
 const OWNER: &str = "facet_owner";
 const COUNT: &str = "facet_count";
+/// In a statement of one facet per row: which (its number in `Facet::ALL`), and its
+/// value, a name or a number.
+const TAG: &str = "facet";
+const TEXT: &str = "facet_text";
+const NUMBER: &str = "facet_number";
 
 impl Loader<FacetOf> for RegistryLoader {
     type Value = Vec<(FacetValue, i32)>;
@@ -382,7 +406,11 @@ impl Loader<FacetOf> for RegistryLoader {
                 facets
             };
             let owners: Vec<Owner> = asked.iter().filter_map(|key| key.scope.owner).collect();
-            let statement = grouped(&facets, filter, parent, &owners);
+            let tagged = filter.tallied() && parent != Some(false);
+            let statement = match tagged {
+                true => tallied(&facets, filter, parent, &owners),
+                false => grouped(&facets, filter, parent, &owners),
+            };
             let mut counts: HashMap<(Option<Owner>, Facet, FacetValue), i64> = HashMap::new();
             for row in self.db.query_all(&statement).await.map_err(Arc::new)? {
                 let owner = match parent {
@@ -398,8 +426,18 @@ impl Loader<FacetOf> for RegistryLoader {
                     }
                 };
                 let count: i64 = row.try_get("", COUNT).map_err(Arc::new)?;
-                for &facet in &facets {
-                    if let Some(value) = facet.value(&row).map_err(Arc::new)? {
+                let of_row = match tagged {
+                    true => {
+                        let tag: i64 = row.try_get("", TAG).map_err(Arc::new)?;
+                        let facet = usize::try_from(tag)
+                            .ok()
+                            .and_then(|tag| Facet::ALL.get(tag));
+                        vec![*facet.ok_or_else(|| Arc::new(DbErr::Type(format!("facet {tag}"))))?]
+                    }
+                    false => facets.clone(),
+                };
+                for facet in of_row {
+                    if let Some(value) = facet.value(&row, tagged).map_err(Arc::new)? {
                         *counts.entry((owner, facet, value)).or_default() += count;
                     }
                 }
@@ -430,56 +468,103 @@ impl Loader<FacetOf> for RegistryLoader {
 /// standard WHERE <filter> [AND owner IN (..)] GROUP BY` the same: the
 /// facet index's columns up to the last of `facets` (sorted), so that the
 /// groups come in the index's order, each facet's counts the sum of its
-/// groups. A list the tally can count (`ResolvedFilter::tallied`, at the
-/// root or under committees) sums the tally's counts instead of counting
-/// standards.
+/// groups.
 fn grouped(
     facets: &[Facet],
     filter: &ResolvedFilter,
     parent: Option<bool>,
     owners: &[Owner],
-) -> sea_orm::sea_query::SelectStatement {
-    let mut condition = filter.facet_condition(Condition::all());
+) -> SelectStatement {
     let mut query = Query::select();
-    // The tally under the name `standard`, so that the filter's columns
-    // name its columns.
-    let tallied = filter.tallied() && parent != Some(false);
-    match tallied {
-        true => query.from_as(Alias::new(standard_tally::TABLE), standard::Entity),
-        false => query.from(standard::Entity),
-    };
-    if let Some(by_committee) = parent {
-        condition = condition.add(Owner::condition(
-            owners,
-            standard::Column::CommitteeId,
-            standard::Column::WorkingGroupId,
-        ));
-        let owner = match by_committee {
-            true => standard::Column::CommitteeId,
-            false => standard::Column::WorkingGroupId,
-        };
-        query
-            .expr_as(number(owner), Alias::new(OWNER))
-            .group_by_col((standard::Entity, owner));
-    }
+    query.from(standard::Entity);
+    let condition = owned(
+        &mut query,
+        filter.facet_condition(Condition::all(), false),
+        parent,
+        owners,
+    );
     let last = facets.last().copied().unwrap_or(Facet::Kind);
     for facet in Facet::ALL.into_iter().take_while(|facet| *facet <= last) {
-        let value = match facet {
-            Facet::Kind | Facet::Status => Expr::col((standard::Entity, facet.column())),
-            Facet::Year | Facet::Committee => number(facet.column()),
-        };
         query
-            .expr_as(value, Alias::new(facet.alias()))
+            .expr_as(facet.selected(), Alias::new(facet.alias()))
             .group_by_col((standard::Entity, facet.column()));
     }
-    let count = match tallied {
-        true => "CAST(SUM(standards) AS BIGINT)",
-        false => "COUNT(*)",
-    };
     query
-        .expr_as(Expr::cust(count), Alias::new(COUNT))
+        .expr_as(Expr::cust("COUNT(*)"), Alias::new(COUNT))
         .cond_where(condition);
     query
+}
+
+/// For a list the tally can count (`ResolvedFilter::tallied`, at the root
+/// or under committees): each of `facets` summed from `standard_tally`, one
+/// `GROUP BY` a facet, `UNION ALL`: `SELECT [owner,] <facet> AS facet,
+/// <name> AS facet_text, <number> AS facet_number, SUM(standards)`. Each
+/// reads the tally's index led by its facet, so no group is sorted.
+fn tallied(
+    facets: &[Facet],
+    filter: &ResolvedFilter,
+    parent: Option<bool>,
+    owners: &[Owner],
+) -> SelectStatement {
+    let mut arms = facets.iter().map(|&facet| {
+        let mut arm = Query::select();
+        // The tally under the name `standard`, so that the filter's columns
+        // name its columns.
+        arm.from_as(Alias::new(standard_tally::TABLE), standard::Entity);
+        let condition = owned(
+            &mut arm,
+            filter.facet_condition(Condition::all(), true),
+            parent,
+            owners,
+        );
+        let (text, number) = match facet {
+            // Typed: PostgreSQL matches the arms' types two at a time.
+            Facet::Kind | Facet::Status => (facet.selected(), Expr::cust("CAST(NULL AS BIGINT)")),
+            Facet::Year | Facet::Committee => (Expr::cust("CAST(NULL AS TEXT)"), facet.selected()),
+        };
+        arm.expr_as(Expr::val(facet as i64), Alias::new(TAG))
+            .expr_as(text, Alias::new(TEXT))
+            .expr_as(number, Alias::new(NUMBER))
+            .expr_as(
+                Expr::cust("CAST(SUM(standards) AS BIGINT)"),
+                Alias::new(COUNT),
+            )
+            .group_by_col((standard::Entity, facet.column()))
+            .cond_where(condition);
+        arm
+    });
+    let mut statement = arms
+        .next()
+        .unwrap_or_else(|| grouped(facets, filter, parent, owners));
+    for arm in arms {
+        statement.union(UnionType::All, arm);
+    }
+    statement
+}
+
+/// Adds the owner column and group to `query` under parents, and returns
+/// `condition` with the owners' condition.
+fn owned(
+    query: &mut SelectStatement,
+    condition: Condition,
+    parent: Option<bool>,
+    owners: &[Owner],
+) -> Condition {
+    let Some(by_committee) = parent else {
+        return condition;
+    };
+    let owner = match by_committee {
+        true => standard::Column::CommitteeId,
+        false => standard::Column::WorkingGroupId,
+    };
+    query
+        .expr_as(number(owner), Alias::new(OWNER))
+        .group_by_col((standard::Entity, owner));
+    condition.add(Owner::condition(
+        owners,
+        standard::Column::CommitteeId,
+        standard::Column::WorkingGroupId,
+    ))
 }
 
 /// A whole-number column as a `BIGINT`: both databases hand it over as 64

@@ -270,7 +270,7 @@ impl ResolvedFilter {
 
     /// The condition a standard of this list meets, within `scope`.
     pub(crate) fn condition(&self, scope: Condition) -> Condition {
-        self.condition_reading(scope, true)
+        self.condition_reading(scope, true, true)
     }
 
     /// Whether the list's counts by facet can be summed from the tally
@@ -282,14 +282,21 @@ impl ResolvedFilter {
 
     /// `condition`, for a statement that counts the list from the facet
     /// index (`standard_facets`): on SQLite, which keeps no statistics, the
-    /// status and year terms are written `+status` so that no index on
-    /// them is chosen to read every row it names; kind, committee, group and
-    /// text still pick theirs.
-    pub(crate) fn facet_condition(&self, scope: Condition) -> Condition {
-        self.condition_reading(scope, self.backend_postgres)
+    /// status and year terms (and kind, when `tallied`) are written
+    /// `+status` so that no index on them is chosen to read the rows they
+    /// name, rather than one that yields the groups in order; committee,
+    /// group and text still pick theirs.
+    pub(crate) fn facet_condition(&self, scope: Condition, tallied: bool) -> Condition {
+        let indexed = self.backend_postgres;
+        self.condition_reading(scope, indexed, indexed || !tallied)
     }
 
-    fn condition_reading(&self, scope: Condition, status_and_year_indexed: bool) -> Condition {
+    fn condition_reading(
+        &self,
+        scope: Condition,
+        status_and_year_indexed: bool,
+        kind_indexed: bool,
+    ) -> Condition {
         use standard::Column;
 
         // `+"standard"."status"`: the same value, but not an indexed column.
@@ -303,7 +310,11 @@ impl ResolvedFilter {
             });
         }
         if !self.kinds.is_empty() {
-            condition = condition.add(Column::Kind.is_in(self.kinds.iter().copied()));
+            let kinds = self.kinds.iter().copied();
+            condition = condition.add(match kind_indexed {
+                true => Column::Kind.is_in(kinds),
+                false => unindexed("kind").is_in(kinds),
+            });
         }
         if let Some(committees) = &self.committees {
             condition = condition.add(Column::CommitteeId.is_in(committees.iter().copied()));
