@@ -377,8 +377,12 @@ const TAG: &str = "facet";
 const TEXT: &str = "facet_text";
 const NUMBER: &str = "facet_number";
 
+/// The values of one facet of one list with their counts, in the
+/// documented order.
+pub type FacetCounts = Vec<(FacetValue, i32)>;
+
 impl Loader<FacetOf> for RegistryLoader {
-    type Value = Vec<(FacetValue, i32)>;
+    type Value = FacetCounts;
     type Error = Arc<DbErr>;
 
     /// One `GROUP BY` statement per filter and kind of parent (in practice
@@ -442,7 +446,7 @@ impl Loader<FacetOf> for RegistryLoader {
                     }
                 }
             }
-            let mut lists: HashMap<(Option<Owner>, Facet), Vec<(FacetValue, i32)>> = asked
+            let mut lists: HashMap<(Option<Owner>, Facet), FacetCounts> = asked
                 .iter()
                 .map(|key| ((key.scope.owner, key.facet), Vec::new()))
                 .collect();
