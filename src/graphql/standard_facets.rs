@@ -8,7 +8,10 @@
 //! counted together: one `GROUP BY` over the columns of the facet index
 //! (`kind, status, year, committee_id`) up to the last one asked for, which
 //! the database reads from that index in its order, and the counts of each
-//! facet are summed here from those groups. Under many parents it is one
+//! facet are summed here from those groups. A list filtered on those
+//! columns alone (at the root or under committees) sums `standard_tally`
+//! instead, one `GROUP BY` a facet, each read from the tally's index led by
+//! its facet. Under many parents it is one
 //! statement for every parent asking with the same filter (`FacetOf` is
 //! keyed by parent and filter, as `StandardsOf` is for pages). A facet's
 //! list is ordered by count, largest first; ties by value (enum names
