@@ -264,7 +264,7 @@ impl TextQuery {
         if self.is_empty() {
             return Expr::cust("1 = 0");
         }
-        let (sql, mut values) = match backend {
+        let (sql, values) = match backend {
             DbBackend::Postgres => (
                 "search_document.document @@ to_tsquery('english', ?)".to_owned(),
                 vec![self.tsquery(true, false)],
@@ -275,23 +275,41 @@ impl TextQuery {
                 vec![self.fts5(None, true, false)],
             ),
         };
-        let mut sql = sql;
-        if let Some(key) = self
-            .code_key
-            .as_ref()
-            .filter(|key| key.chars().count() >= 3)
-        {
-            sql = match backend {
-                DbBackend::Postgres => format!("({sql} OR search_document.code_keys LIKE ?)"),
-                // The trigram table answers `LIKE` from its index.
-                _ => format!(
-                    "({sql} OR search_document.id IN \
-                     (SELECT rowid FROM search_code WHERE search_code.code_keys LIKE ?))"
-                ),
-            };
-            values.push(format!("%{key}%"));
+        let text = custom(backend, &sql, values);
+        match self.code_found(backend) {
+            Some(code) => text.or(code),
+            None => text,
         }
-        custom(backend, &sql, values)
+    }
+
+    /// Whether a `search_document` row's code or an alias holds the text;
+    /// `None` when the text is no code.
+    fn code_contains(&self, backend: DbBackend) -> Option<Expr> {
+        let key = self.code_key.as_ref()?;
+        Some(custom(
+            backend,
+            "search_document.code_keys LIKE ?",
+            vec![format!("%{key}%")],
+        ))
+    }
+
+    /// `code_contains`, answered from an index: PostgreSQL's `pg_trgm`
+    /// index serves the `LIKE` itself, SQLite's trigram table is asked; `None`
+    /// when the text is no code or too short for trigrams.
+    fn code_found(&self, backend: DbBackend) -> Option<Expr> {
+        let key = self.code_key.as_ref()?;
+        if key.chars().count() < 3 {
+            return None;
+        }
+        match backend {
+            DbBackend::Postgres => self.code_contains(backend),
+            _ => Some(custom(
+                backend,
+                "search_document.id IN \
+                 (SELECT rowid FROM search_code WHERE search_code.code_keys LIKE ?)",
+                vec![format!("%{key}%")],
+            )),
+        }
     }
 
     /// The documents `scope` allows that may be among the first `n` hits
@@ -302,13 +320,7 @@ impl TextQuery {
     /// order and only the first `n` rows are read, so a tier after those
     /// that fill them is never run.
     pub fn candidates(&self, backend: DbBackend, scope: Condition, n: u64) -> SelectStatement {
-        let code_like = self.code_key.as_ref().map(|key| {
-            custom(
-                backend,
-                "search_document.code_keys LIKE ?",
-                vec![format!("%{key}%")],
-            )
-        });
+        let code_like = self.code_contains(backend);
         let mut arms = self.tiers().into_iter().map(|tier| {
             let mut arm = self.tier_documents(backend, tier);
             arm.cond_where(scope.clone()).limit(n);
@@ -325,7 +337,7 @@ impl TextQuery {
         for arm in arms {
             candidates.union(UnionType::All, arm);
         }
-        let (Some(key), Some(like)) = (&self.code_key, code_like) else {
+        let Some(like) = code_like else {
             return candidates.limit(n).to_owned();
         };
         let mut codes = Query::select();
@@ -335,18 +347,12 @@ impl TextQuery {
             .from(SearchDocument::Table)
             .cond_where(scope)
             .and_where(like);
-        if key.chars().count() < 3 {
+        match self.code_found(backend) {
+            Some(found) => codes.and_where(found),
             // Too short for the trigram index: a code match counts only in a
             // document the words match.
-            codes.and_where(self.matches(backend));
-        } else if backend == DbBackend::Sqlite {
-            codes.and_where(custom(
-                backend,
-                "search_document.id IN \
-                 (SELECT rowid FROM search_code WHERE search_code.code_keys LIKE ?)",
-                vec![format!("%{key}%")],
-            ));
-        }
+            None => codes.and_where(self.matches(backend)),
+        };
         candidates.union(UnionType::All, codes);
         candidates
     }
@@ -451,12 +457,14 @@ impl TextQuery {
     /// What breaks ties of score before index order: the code, for a row
     /// whose code or alias holds the text; `None` when the text is no code.
     pub fn code_tie(&self, backend: DbBackend) -> Option<Expr> {
-        let key = self.code_key.as_ref()?;
-        Some(custom(
-            backend,
-            "CASE WHEN search_document.code_keys LIKE ? THEN search_document.code ELSE '' END",
-            vec![format!("%{key}%")],
-        ))
+        Some(
+            Expr::case(
+                self.code_contains(backend)?,
+                Expr::col((SearchDocument::Table, SearchDocument::Code)),
+            )
+            .finally("")
+            .into(),
+        )
     }
 
     /// The relevance of a matching `search_document` row (module docs), a

@@ -19,7 +19,7 @@
 //! backend since the order is made here, not by a database collation.
 
 use std::cmp::Reverse;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
@@ -412,7 +412,13 @@ impl Loader<FacetOf> for RegistryLoader {
                 facets.dedup();
                 facets
             };
-            let owners: Vec<Owner> = asked.iter().filter_map(|key| key.scope.owner).collect();
+            // Each parent once, however many of its facets are asked.
+            let owners: Vec<Owner> = asked
+                .iter()
+                .filter_map(|key| key.scope.owner)
+                .collect::<HashSet<_>>()
+                .into_iter()
+                .collect();
             let tagged = filter.tallied() && parent != Some(false);
             let statement = match tagged {
                 true => tallied(&facets, filter, parent, &owners),
@@ -433,17 +439,17 @@ impl Loader<FacetOf> for RegistryLoader {
                     }
                 };
                 let count: i64 = row.try_get("", COUNT).map_err(Arc::new)?;
-                let of_row = match tagged {
+                let of_row: &[Facet] = match tagged {
                     true => {
                         let tag: i64 = row.try_get("", TAG).map_err(Arc::new)?;
                         let facet = usize::try_from(tag)
                             .ok()
-                            .and_then(|tag| Facet::ALL.get(tag));
-                        vec![*facet.ok_or_else(|| Arc::new(DbErr::Type(format!("facet {tag}"))))?]
+                            .and_then(|tag| Facet::ALL.get(tag..=tag));
+                        facet.ok_or_else(|| Arc::new(DbErr::Type(format!("facet {tag}"))))?
                     }
-                    false => facets.clone(),
+                    false => &facets,
                 };
-                for facet in of_row {
+                for &facet in of_row {
                     if let Some(value) = facet.value(&row, tagged).map_err(Arc::new)? {
                         *counts.entry((owner, facet, value)).or_default() += count;
                     }
