@@ -20,8 +20,14 @@ mod m20261217_000015_create_change_log;
 mod m20261218_000016_index_standard_facets;
 mod m20261218_000017_renumber_search_index;
 mod m20261218_000018_create_standard_tally;
+mod m20261219_000019_tally_by_grain;
 
-pub use m20261218_000018_create_standard_tally::FILL as FILL_STANDARD_TALLY;
+/// `standard_tally`'s grains and the statements that fill it.
+pub mod standard_tally {
+    pub use crate::m20261219_000019_tally_by_grain::{
+        ALL, COMMITTEE, GRAINS, KIND, STATUS, YEAR, fill,
+    };
+}
 
 pub struct Migrator;
 
@@ -47,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261218_000016_index_standard_facets::Migration),
             Box::new(m20261218_000017_renumber_search_index::Migration),
             Box::new(m20261218_000018_create_standard_tally::Migration),
+            Box::new(m20261219_000019_tally_by_grain::Migration),
         ]
     }
 }

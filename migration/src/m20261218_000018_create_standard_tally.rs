@@ -20,9 +20,9 @@ enum StandardTally {
     Standards,
 }
 
-/// Fills the empty tally from the standards (`standard_tally::rebuild` in
-/// the server runs it after every import).
-pub const FILL: &str = "INSERT INTO standard_tally (kind, status, year, committee_id, standards) \
+/// Fills the empty tally from the standards (migration `000019` makes the
+/// tally again by grain).
+const FILL: &str = "INSERT INTO standard_tally (kind, status, year, committee_id, standards) \
      SELECT kind, status, year, committee_id, COUNT(*) FROM standard \
      GROUP BY kind, status, year, committee_id";
 

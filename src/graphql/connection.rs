@@ -307,17 +307,21 @@ where
     T: OutputType + Clone,
     Edge<T>: OutputType,
 {
-    keyed_sql_page(ctx, select, None, args, wrap, |_| None).await
+    keyed_sql_page(ctx, select, None, None, args, wrap, |_| None).await
 }
 
 /// A page of a root list read from SQL. With `after_keys` (the condition
 /// for the rows that follow the `after` cursor's row) the page starts there
 /// by keyset, and a page 1,000 pages deep costs what
 /// the first does; otherwise by `OFFSET`. Cursors carry `keys_of` each row.
+/// The list's length is `counted`'s `total` when given (a sum of counts kept
+/// by the import), otherwise its rows counted.
+#[allow(clippy::too_many_arguments)]
 pub async fn keyed_sql_page<E, T>(
     ctx: &async_graphql::Context<'_>,
     select: sea_orm::Select<E>,
     after_keys: Option<sea_orm::Condition>,
+    counted: Option<sea_orm::sea_query::SelectStatement>,
     args: &PageArgs,
     wrap: impl Fn(std::sync::Arc<E::Model>) -> T,
     keys_of: impl Fn(&T) -> Option<SortKeys>,
@@ -328,15 +332,15 @@ where
     T: OutputType + Clone,
     Edge<T>: OutputType,
 {
-    use sea_orm::{PaginatorTrait, QueryFilter, QuerySelect};
+    use sea_orm::{QueryFilter, QuerySelect};
 
     args.validate()?;
     let count = wants_total(ctx) || args.needs_total();
     let read_rows = wants_rows(ctx);
     // Counting first only when the window is counted from the end.
     let known_total = if args.needs_total() {
-        let select = select.clone();
-        Some(fetch(ctx, move |db| async move { select.count(&db).await }).await? as usize)
+        let (select, counted) = (select.clone(), counted.clone());
+        Some(fetch(ctx, move |db| async move { length(&db, &select, counted).await }).await? as usize)
     } else {
         None
     };
@@ -344,7 +348,7 @@ where
     let (rows, total) = fetch(ctx, move |db| async move {
         let total = match known_total {
             Some(total) => Some(total as u64),
-            None if count => Some(select.clone().count(&db).await?),
+            None if count => Some(length(&db, &select, counted).await?),
             None => None,
         };
         if !read_rows {
@@ -372,6 +376,27 @@ where
         more_after,
         keys_of,
     ))
+}
+
+/// A list's length: `counted`'s `total`, or its rows counted.
+async fn length<E: sea_orm::EntityTrait>(
+    db: &impl sea_orm::ConnectionTrait,
+    select: &sea_orm::Select<E>,
+    counted: Option<sea_orm::sea_query::SelectStatement>,
+) -> Result<u64, sea_orm::DbErr>
+where
+    E::Model: Send + Sync,
+{
+    use sea_orm::PaginatorTrait;
+
+    let Some(counted) = counted else {
+        return select.clone().count(db).await;
+    };
+    let total: i64 = match db.query_one(&counted).await? {
+        Some(row) => row.try_get("", "total")?,
+        None => 0,
+    };
+    u64::try_from(total).map_err(|err| sea_orm::DbErr::Type(err.to_string()))
 }
 
 #[cfg(test)]

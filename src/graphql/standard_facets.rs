@@ -10,8 +10,9 @@
 //! the database reads from that index in its order, and the counts of each
 //! facet are summed here from those groups. A list filtered on those
 //! columns alone (at the root or under committees) sums `standard_tally`
-//! instead, one `GROUP BY` a facet, each read from the tally's index led by
-//! its facet. Under many parents it is one
+//! instead, one `GROUP BY` a facet, each over the tally's smallest grain
+//! holding the facet and the filter's columns (a few hundred rows for a
+//! filter by kind), read from the tally's index led by its facet. Under many parents it is one
 //! statement for every parent asking with the same filter (`FacetOf` is
 //! keyed by parent and filter, as `StandardsOf` is for pages). A facet's
 //! list is ordered by count, largest first; ties by value (enum names
@@ -284,6 +285,16 @@ impl Facet {
         }
     }
 
+    /// Its column's bit in a grain of the tally.
+    fn tally_column(self) -> u8 {
+        match self {
+            Self::Kind => standard_tally::KIND,
+            Self::Status => standard_tally::STATUS,
+            Self::Year => standard_tally::YEAR,
+            Self::Committee => standard_tally::COMMITTEE,
+        }
+    }
+
     /// Its column as selected: a whole number as a `BIGINT`.
     fn selected(self) -> Expr {
         match self {
@@ -512,7 +523,9 @@ fn grouped(
 /// or under committees): each of `facets` summed from `standard_tally`, one
 /// `GROUP BY` a facet, `UNION ALL`: `SELECT [owner,] <facet> AS facet,
 /// <name> AS facet_text, <number> AS facet_number, SUM(standards)`. Each
-/// reads the tally's index led by its facet, so no group is sorted.
+/// reads the smallest grain holding its facet and the filter's columns,
+/// from the tally's index led by the grain and its facet, so no group is
+/// sorted.
 fn tallied(
     facets: &[Facet],
     filter: &ResolvedFilter,
@@ -524,9 +537,13 @@ fn tallied(
         // The tally under the name `standard`, so that the filter's columns
         // name its columns.
         arm.from_as(Alias::new(standard_tally::TABLE), standard::Entity);
+        let owner_column = match parent {
+            Some(true) => standard_tally::COMMITTEE,
+            _ => 0,
+        };
         let condition = owned(
             &mut arm,
-            filter.facet_condition(Condition::all(), true),
+            filter.tally_condition(facet.tally_column() | owner_column),
             parent,
             owners,
         );

@@ -31,6 +31,7 @@ use crate::config::SchemaConfig;
 use crate::error::{AppError, AppResult};
 use crate::search_index::{self, SearchDocument};
 use crate::search_text::TextQuery;
+use crate::standard_tally;
 
 /// Which standards a list holds. Every condition given must hold.
 #[derive(InputObject, Clone, Debug, Default)]
@@ -278,6 +279,46 @@ impl ResolvedFilter {
     /// alone, the tally's columns.
     pub(crate) fn tallied(&self) -> bool {
         self.text.is_none() && self.working_group.is_none()
+    }
+
+    /// The tally's columns this filter's condition names, as grain bits
+    /// (`standard_tally::grain`).
+    pub(crate) fn tally_columns(&self) -> u8 {
+        use crate::standard_tally::{COMMITTEE, KIND, STATUS, YEAR};
+
+        let named = [
+            (!self.kinds.is_empty(), KIND),
+            (!self.statuses.is_empty(), STATUS),
+            (self.year_from.is_some() || self.year_to.is_some(), YEAR),
+            (self.committees.is_some(), COMMITTEE),
+        ];
+        named
+            .into_iter()
+            .filter(|(named, _)| *named)
+            .fold(0, |columns, (_, bit)| columns | bit)
+    }
+
+    /// The condition on the tally (named `standard`) for a statement that
+    /// needs `columns` besides the filter's own: its smallest grain holding
+    /// them all, and the filter.
+    pub(crate) fn tally_condition(&self, columns: u8) -> Condition {
+        let grain = standard_tally::grain(columns | self.tally_columns());
+        let of_grain = Expr::col((standard::Entity, Alias::new("grain"))).eq(i32::from(grain));
+        self.facet_condition(Condition::all().add(of_grain), true)
+    }
+
+    /// `SELECT SUM(standards) AS total` of the list, for a `tallied` one:
+    /// its length from the tally's smallest grain the filter can read,
+    /// a few rows rather than every standard it counts.
+    pub(crate) fn tally_count(&self) -> SelectStatement {
+        Query::select()
+            .expr_as(
+                Expr::cust("CAST(COALESCE(SUM(standards), 0) AS BIGINT)"),
+                Alias::new("total"),
+            )
+            .from_as(Alias::new(standard_tally::TABLE), standard::Entity)
+            .cond_where(self.tally_condition(0))
+            .to_owned()
     }
 
     /// `condition`, for a statement that counts the list from the facet
@@ -636,7 +677,8 @@ pub async fn standards_page(
         _ => None,
     };
     let select = filter.select(Condition::all());
-    keyed_sql_page(ctx, select, after_keys, args, Standard, |standard| {
+    let counted = filter.tallied().then(|| filter.tally_count());
+    keyed_sql_page(ctx, select, after_keys, counted, args, Standard, |standard| {
         filter.sort_keys(&standard.0)
     })
     .await
