@@ -28,6 +28,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use rusqlite::config::DbConfig;
 use rusqlite::types::{Value as Stored, ValueRef};
 use rusqlite::{Connection, OpenFlags};
 use sea_orm::sea_query::Value;
@@ -157,6 +158,11 @@ impl SqliteReads {
                 | OpenFlags::SQLITE_OPEN_URI,
         )?;
         connection.busy_timeout(BUSY_TIMEOUT)?;
+        // Without the planner's stability guarantee, a statement with a
+        // bound `LIKE` pattern (search's code matches) is compiled again on
+        // every run, since the pattern might change the plan: a sixth of a
+        // code search's time (`perf`). No plan here depends on a bound value.
+        connection.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
         connection.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         connection.pragma_update(None, "temp_store", "memory")?;
         connection.pragma_update(None, "cache_size", -PAGE_CACHE_KIB)?;

@@ -5,7 +5,7 @@
 //! the field's type names and an extension chain for every field it
 //! resolves, which cost a quarter of the time of a large answer. Instead
 //! `RegistrySchema::execute` does, in order: automatic persisted queries,
-//! parsing (once), the limits async-graphql does not set (fragment
+//! parsing (once, and not again for a document seen lately), the limits async-graphql does not set (fragment
 //! expansion, aliases, root fields), variable coercion, depth and
 //! complexity (`cost.rs`), admission by complexity (`admission.rs`), then
 //! async-graphql's validation and execution with the request's own loaders
@@ -19,6 +19,7 @@ pub mod client_limits;
 pub mod cost;
 pub mod document;
 pub mod operations;
+pub mod parsed_documents;
 pub mod persisted_queries;
 pub mod schedule;
 pub mod trusted_documents;
@@ -36,6 +37,7 @@ use self::admission::Admission;
 use self::client_limits::{ClientLimits, LimitClock, Limited};
 use self::cost::{Cost, TypeIndex};
 use self::document::{DocumentShape, Unexpandable, coerce_variables, expanded_fields};
+use self::parsed_documents::ParsedDocuments;
 use self::persisted_queries::PersistedQueries;
 use self::schedule::LevelSchedule;
 use crate::config::{SchemaConfig, TrustedMode};
@@ -59,6 +61,7 @@ struct Inner {
     config: SchemaConfig,
     admission: Admission,
     persisted: PersistedQueries,
+    documents: ParsedDocuments,
     types: TypeIndex,
     limits: ClientLimits,
 }
@@ -133,6 +136,7 @@ impl RegistrySchema {
             config: config.clone(),
             admission,
             persisted: PersistedQueries::new(config.apq_cache_size),
+            documents: ParsedDocuments::new(),
             types,
             limits: ClientLimits::new(
                 config.client_requests_per_second,
@@ -270,7 +274,8 @@ impl RegistrySchema {
         let caller = data_of::<Caller>(&request).unwrap_or_default();
         let trusted_by_id = self.trusted_document(&mut request)?;
         self.0.persisted.resolve(&mut request)?;
-        let document = async_graphql::parser::parse_query(&request.query)
+        let document = (self.0.documents)
+            .parse(&request.query)
             .map_err(|err| with_code(err.into(), code::GRAPHQL_PARSE_FAILED))?;
         if let Some(trusted) = &config.trusted_documents
             && !trusted_by_id
