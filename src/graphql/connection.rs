@@ -340,7 +340,13 @@ where
     // Counting first only when the window is counted from the end.
     let known_total = if args.needs_total() {
         let (select, counted) = (select.clone(), counted.clone());
-        Some(fetch(ctx, move |db| async move { length(&db, &select, counted).await }).await? as usize)
+        Some(
+            fetch(
+                ctx,
+                move |db| async move { length(&db, &select, counted).await },
+            )
+            .await? as usize,
+        )
     } else {
         None
     };

@@ -678,9 +678,15 @@ pub async fn standards_page(
     };
     let select = filter.select(Condition::all());
     let counted = filter.tallied().then(|| filter.tally_count());
-    keyed_sql_page(ctx, select, after_keys, counted, args, Standard, |standard| {
-        filter.sort_keys(&standard.0)
-    })
+    keyed_sql_page(
+        ctx,
+        select,
+        after_keys,
+        counted,
+        args,
+        Standard,
+        |standard| filter.sort_keys(&standard.0),
+    )
     .await
 }
 
