@@ -131,6 +131,36 @@ on_every_backend! {
         assert_ne!(after.headers[header::ETAG], before);
     }
 
+    async fn an_answer_that_reads_no_data_holds_for_any_data(backend: Backend) {
+        // `{ __typename }` (a gateway's health check) and introspection read
+        // nothing: neither an import running nor one committed changes them,
+        // so their tag names no data version and their hint stays.
+        let test_db = TestDb::with_dataset(backend).await;
+        for config in [SchemaConfig::for_tests(), SchemaConfig::default()] {
+            let app = router_with(&test_db, &config);
+            let typename = || get_query("{ __typename }");
+            let first = send(&app, typename()).await;
+            assert_eq!(first.json()["data"], json!({ "__typename": "Query" }));
+            let etag = first.headers[header::ETAG].to_str().unwrap().to_owned();
+            assert!(etag.starts_with("W/\"any-"), "{etag}");
+            assert_eq!(caching(&first), (public(300), "accept".into(), true));
+            let data_tag = send(&app, get_query(STANDARD_QUERY)).await.headers[header::ETAG].clone();
+            assert!(!data_tag.to_str().unwrap().starts_with("W/\"any-"), "{data_tag:?}");
+            mark_import(&test_db).await;
+            let during = send(&app, with_if_none_match(typename(), &etag)).await;
+            assert_eq!(during.status, StatusCode::NOT_MODIFIED);
+            assert_eq!(caching(&during), (public(300), "accept".into(), true));
+            assert_eq!(caching(&send(&app, get_query(STANDARD_QUERY)).await).0, public(0));
+            dataset::import_file(&test_db.db, &dataset_path()).await.unwrap();
+            let after = send(&app, with_if_none_match(typename(), &etag)).await;
+            assert_eq!(after.status, StatusCode::NOT_MODIFIED);
+            assert_eq!(after.headers[header::ETAG], etag.as_str());
+            let answered = send(&app, typename()).await;
+            assert_eq!(answered.status, StatusCode::OK);
+            assert_eq!(answered.headers[header::ETAG], etag.as_str());
+        }
+    }
+
     async fn hints_are_zero_while_an_import_runs(backend: Backend) {
         let test_db = TestDb::with_dataset(backend).await;
         for config in [SchemaConfig::for_tests(), SchemaConfig::default()] {

@@ -6,11 +6,14 @@
 //!   fields and entities it returned (`_entities` batches included; at most
 //!   `--cache-max-age`), `private` where any of them is; `no-cache` where no
 //!   type hints one. While an import runs, in this or any other process
-//!   (`data_version.rs`), N is 0: what is answered may change at its commit.
+//!   (`data_version.rs`), N is 0: what is answered may change at its commit
+//!   (not for an answer that read no data, such as `{ __typename }` or
+//!   introspection: it holds whatever the data).
 //!   Anything else (errors, refusals, limits) says `no-store`.
-//! - `ETag` on successful GET answers: weak, from the data version, the
-//!   published schema and the request's bytes and media type, so it changes
-//!   exactly when the answer may; a GET whose `If-None-Match` holds it is
+//! - `ETag` on successful GET answers: weak, from the data version (none
+//!   for an answer that read no data), the published schema and the
+//!   request's bytes and media type, so it changes exactly when the answer
+//!   may; a GET whose `If-None-Match` holds it is
 //!   answered `304 Not Modified` (the answer itself may come from the
 //!   response cache, which keeps the hint, not the header).
 //! - `Vary: Accept` on every answer: the media type and the status follow it.
@@ -27,14 +30,31 @@ use crate::data_version::Snapshot;
 pub(super) struct CacheFacts<'a> {
     /// The answer's hint; `None` when it must not be stored.
     pub hint: Option<CacheControl>,
-    /// The data version and import state read before answering; `None`
-    /// when it could not be read (then nothing is promised: max-age 0, no
-    /// ETag).
-    pub snapshot: Option<Snapshot>,
+    /// What the answer was read from.
+    pub basis: Basis,
     /// The request, for its ETag; `None` for a POST.
     pub get: Option<&'a Key>,
     /// The client's `If-None-Match`.
     pub if_none_match: Option<&'a HeaderValue>,
+}
+
+/// What an answer's freshness rests on.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Basis {
+    /// The data at this version and import state, read before answering.
+    Data(Snapshot),
+    /// The data, at a version that could not be read: nothing is promised
+    /// (max-age 0, no ETag).
+    Unknown,
+    /// No data at all (no statement ran): it holds for any version.
+    NoData,
+}
+
+impl Basis {
+    /// The basis of an answer read after `snapshot` was (`None`: unreadable).
+    pub fn of(snapshot: Option<Snapshot>) -> Self {
+        snapshot.map_or(Self::Unknown, Self::Data)
+    }
 }
 
 /// A tag for the published schema, so that ETags change with a deploy that
@@ -52,7 +72,11 @@ pub(super) fn apply(mut response: Response, facts: CacheFacts<'_>, schema_tag: &
         Some(hint) if hint.max_age < 0 => "no-cache".to_owned(),
         Some(hint) if hint.max_age == 0 => "no-cache".to_owned(),
         Some(hint) => {
-            let importing = facts.snapshot.is_none_or(|snapshot| snapshot.importing);
+            let importing = match facts.basis {
+                Basis::Data(snapshot) => snapshot.importing,
+                Basis::Unknown => true,
+                Basis::NoData => false,
+            };
             let age = if importing { 0 } else { hint.max_age };
             let scope = if hint.public { "public" } else { "private" };
             format!("{scope}, max-age={age}")
@@ -64,8 +88,11 @@ pub(super) fn apply(mut response: Response, facts: CacheFacts<'_>, schema_tag: &
         HeaderValue::from_str(&cache_control).expect("an ASCII header"),
     );
     headers.insert(header::VARY, HeaderValue::from_static("accept"));
-    let etag = match (facts.get, facts.snapshot) {
-        (Some(key), Some(snapshot)) if cacheable => Some(etag(key, snapshot.version, schema_tag)),
+    let etag = match (facts.get, facts.basis) {
+        (Some(key), Basis::Data(snapshot)) if cacheable => {
+            Some(etag(key, &snapshot.version.to_string(), schema_tag))
+        }
+        (Some(key), Basis::NoData) if cacheable => Some(etag(key, "any", schema_tag)),
         _ => None,
     };
     let Some(etag) = etag else {
@@ -89,8 +116,8 @@ pub(super) fn apply(mut response: Response, facts: CacheFacts<'_>, schema_tag: &
     response
 }
 
-/// `W/"<data version>-<hash of the schema, media type and request>"`.
-fn etag(key: &Key, version: i64, schema_tag: &str) -> String {
+/// `W/"<data version, or any>-<hash of the schema, media type and request>"`.
+fn etag(key: &Key, version: &str, schema_tag: &str) -> String {
     let mut hash = Sha256::new();
     hash.update(schema_tag.as_bytes());
     hash.update([key.media_type as u8]);

@@ -62,7 +62,7 @@ use crate::metrics::{Metrics, Outcome, track_http};
 use crate::playground;
 use crate::schema::RegistrySchema;
 use crate::telemetry;
-use cache_headers::CacheFacts;
+use cache_headers::{Basis, CacheFacts};
 use response::{GRAPHQL_RESPONSE_JSON, JSON, MediaType, Refusal, negotiate};
 use response_cache::ResponseCache;
 
@@ -355,6 +355,18 @@ async fn graphql(State(state): State<AppState>, request: axum::extract::Request)
         media_type,
         request: bytes,
     };
+    if let Some(cache) = &state.cache
+        && let Some(kept) = cache.get_data_free(&key)
+    {
+        return kept_answer(
+            &state,
+            kept,
+            started,
+            Basis::NoData,
+            is_get.then_some(&key),
+            if_none_match.as_ref(),
+        );
+    }
     // Read before running: an import committing meanwhile makes the answer
     // older than the version it is kept and tagged under, never newer. One
     // read serves the requests waiting on it (`data_version.rs`). It is
@@ -362,21 +374,17 @@ async fn graphql(State(state): State<AppState>, request: axum::extract::Request)
     // and the request then reads there (`replicas.rs`).
     let read = state.schema.reads().pick();
     let snapshot = read.snapshot().await.ok();
-    let facts = |hint| CacheFacts {
-        hint,
-        snapshot,
-        get: is_get.then_some(&key),
-        if_none_match: if_none_match.as_ref(),
-    };
     if let Some(cache) = &state.cache
         && let Some(kept) = cache.get(&key, snapshot.map(|s| s.version))
     {
-        let label = state.metrics.operation_label(kept.operation.as_deref());
-        state
-            .metrics
-            .record_operation(&label, Outcome::Ok, started.elapsed(), []);
-        let response = kept_answer(&kept, state.report_cost);
-        return cache_headers::apply(response, facts(Some(kept.hint)), &state.schema_tag);
+        return kept_answer(
+            &state,
+            kept,
+            started,
+            Basis::of(snapshot),
+            is_get.then_some(&key),
+            if_none_match.as_ref(),
+        );
     }
     let batch = if is_get {
         request::read_get(std::str::from_utf8(&key.request).unwrap_or_default())
@@ -392,7 +400,17 @@ async fn graphql(State(state): State<AppState>, request: axum::extract::Request)
         Err(refusal) => return uncacheable(refusal.into_response(media_type)),
     };
     let answered = response::execute(&state.schema, batch, media_type, is_get).await;
-    let response = cache_headers::apply(answered.response, facts(answered.hint), &state.schema_tag);
+    let basis = match &answered.keep {
+        Some(entry) if !entry.reads_data => Basis::NoData,
+        _ => Basis::of(snapshot),
+    };
+    let facts = CacheFacts {
+        hint: answered.hint,
+        basis,
+        get: is_get.then_some(&key),
+        if_none_match: if_none_match.as_ref(),
+    };
+    let response = cache_headers::apply(answered.response, facts, &state.schema_tag);
     if let (Some(cache), Some(mut entry)) = (&state.cache, answered.keep) {
         match (entry.reads_data, snapshot) {
             (false, _) => cache.insert(key, entry),
@@ -409,12 +427,23 @@ async fn graphql(State(state): State<AppState>, request: axum::extract::Request)
     response
 }
 
-/// A kept answer, with the cost of this request: no statement, nothing run.
-/// The kept bytes are sent as they are (an answer of a megabyte is not
-/// copied), followed by this request's extensions.
-fn kept_answer(kept: &response_cache::Entry, report_cost: bool) -> Response {
+/// A kept answer with its caching headers and the cost of this request: no
+/// statement, nothing run. The kept bytes are sent as they are (an answer of
+/// a megabyte is not copied), followed by this request's extensions.
+fn kept_answer(
+    state: &AppState,
+    kept: Arc<response_cache::Entry>,
+    started: Instant,
+    basis: Basis,
+    get: Option<&response_cache::Key>,
+    if_none_match: Option<&HeaderValue>,
+) -> Response {
+    let label = state.metrics.operation_label(kept.operation.as_deref());
+    state
+        .metrics
+        .record_operation(&label, Outcome::Ok, started.elapsed(), []);
     let mut extensions = std::collections::BTreeMap::new();
-    if report_cost {
+    if state.report_cost {
         let cost = async_graphql::Value::from_json(serde_json::json!({
             "sqlStatements": 0,
             "depth": kept.cost.depth,
@@ -432,7 +461,13 @@ fn kept_answer(kept: &response_cache::Entry, report_cost: bool) -> Response {
     response
         .headers_mut()
         .insert(header::CONTENT_LENGTH, HeaderValue::from(length));
-    response
+    let facts = CacheFacts {
+        hint: Some(kept.hint),
+        basis,
+        get,
+        if_none_match,
+    };
+    cache_headers::apply(response, facts, &state.schema_tag)
 }
 
 /// Serves `app` until Ctrl-C or SIGTERM, then stops taking connections and

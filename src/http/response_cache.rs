@@ -89,6 +89,14 @@ impl ResponseCache {
         })
     }
 
+    /// The kept answer to `key` when it read no data: it holds for any data
+    /// version, so it is served without reading one.
+    pub fn get_data_free(&self, key: &Key) -> Option<std::sync::Arc<Entry>> {
+        let entry = self.entries.get(key).filter(|entry| !entry.reads_data)?;
+        self.hits.fetch_add(1, Ordering::Relaxed);
+        Some(entry)
+    }
+
     /// The kept answer to `key`, if it is still right for the data version
     /// `current` (read before; `None` when it could not be read).
     pub fn get(&self, key: &Key, current: Option<i64>) -> Option<std::sync::Arc<Entry>> {
