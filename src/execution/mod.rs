@@ -5,12 +5,12 @@
 //! the field's type names and an extension chain for every field it
 //! resolves, which cost a quarter of the time of a large answer. Instead
 //! `RegistrySchema::execute` does, in order: automatic persisted queries,
-//! parsing (once, and not again for a document seen lately), the limits async-graphql does not set (fragment
-//! expansion, aliases, root fields), variable coercion, depth and
-//! complexity (`cost.rs`), admission by complexity (`admission.rs`), then
-//! async-graphql's validation and execution with the request's own loaders
-//! on its level-by-level schedule (`schedule.rs`), all within the request's
-//! time limit. Afterwards every error gets an `extensions.code`, the cost is
+//! parsing (once, and not again for a document seen lately), the limits
+//! async-graphql does not set (fragment expansion, aliases, root fields),
+//! variable coercion, depth and complexity (`cost.rs`), admission by
+//! complexity (`admission.rs`), then async-graphql's validation and
+//! execution with the request's own loaders on its level-by-level schedule
+//! (`schedule.rs`), all within the request's time limit. Afterwards every error gets an `extensions.code`, the cost is
 //! reported in `extensions.cost`, and the operation is recorded in its span
 //! and the metrics (`operations.rs`).
 

@@ -12,12 +12,13 @@
 //! columns alone (at the root or under committees) sums `standard_tally`
 //! instead, one `GROUP BY` a facet, each over the tally's smallest grain
 //! holding the facet and the filter's columns (a few hundred rows for a
-//! filter by kind), read from the tally's index led by its facet. Under many parents it is one
-//! statement for every parent asking with the same filter (`FacetOf` is
-//! keyed by parent and filter, as `StandardsOf` is for pages). A facet's
-//! list is ordered by count, largest first; ties by value (enum names
-//! alphabetically, years ascending, committees by code), the same on every
-//! backend since the order is made here, not by a database collation.
+//! filter by kind), read from the tally's index led by its facet. Under
+//! many parents it is one statement for every parent asking with the same
+//! filter (`FacetOf` is keyed by parent and filter, as `StandardsOf` is for
+//! pages). A facet's list is ordered by count, largest first; ties by
+//! value (enum names alphabetically, years ascending, committees by code),
+//! the same on every backend since the order is made here, not by a
+//! database collation.
 
 use std::cmp::Reverse;
 use std::collections::{HashMap, HashSet};
