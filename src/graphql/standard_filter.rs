@@ -269,9 +269,14 @@ impl ResolvedFilter {
         select
     }
 
-    /// The condition a standard of this list meets, within `scope`.
+    /// The condition a standard of this list meets, within `scope`. On
+    /// SQLite, which keeps no statistics, the kind term is written `+kind`:
+    /// otherwise the facet index, led by kind, is chosen to read any list
+    /// filtered by kind, and a page ordered by year or code sorts every
+    /// standard of those kinds (200 ms at 200,000 standards, where the
+    /// year's or code's index yields the page's rows in order).
     pub(crate) fn condition(&self, scope: Condition) -> Condition {
-        self.condition_reading(scope, true, true)
+        self.condition_reading(scope, true, self.backend_postgres)
     }
 
     /// Whether the list's counts by facet can be summed from the tally
