@@ -10,9 +10,10 @@
 //! variable coercion, depth and complexity (`cost.rs`), admission by
 //! complexity (`admission.rs`), then async-graphql's validation and
 //! execution with the request's own loaders on its level-by-level schedule
-//! (`schedule.rs`), all within the request's time limit. Afterwards every error gets an `extensions.code`, the cost is
-//! reported in `extensions.cost`, and the operation is recorded in its span
-//! and the metrics (`operations.rs`).
+//! (`schedule.rs`), all within the request's time limit. Afterwards every
+//! error gets an `extensions.code`, the cost is reported in
+//! `extensions.cost`, and the operation is recorded in its span and the
+//! metrics (`operations.rs`).
 
 pub mod admission;
 pub mod client_limits;

@@ -13,9 +13,9 @@
 //! - `ETag` on successful GET answers: weak, from the data version (none
 //!   for an answer that read no data), the published schema and the
 //!   request's bytes and media type, so it changes exactly when the answer
-//!   may; a GET whose `If-None-Match` holds it is
-//!   answered `304 Not Modified` (the answer itself may come from the
-//!   response cache, which keeps the hint, not the header).
+//!   may; a GET whose `If-None-Match` holds it is answered `304 Not
+//!   Modified` (the answer itself may come from the response cache, which
+//!   keeps the hint, not the header).
 //! - `Vary: Accept` on every answer: the media type and the status follow it.
 
 use async_graphql::CacheControl;
