@@ -32,8 +32,8 @@ pub const DEFAULT_MAX_COMPLEXITY: usize = 300_000;
 /// while it is built), so this bounds the memory of a burst of large
 /// queries near 90 MB. A request runs on one core at a time: two such
 /// pages at once keep two cores busy (a third added 5 % to their
-/// throughput and half to the server's peak memory), and the introspection
-/// query GraphiQL sends (126,786) still fits.
+/// throughput, and its 35 MB to the peak), and the introspection query
+/// GraphiQL sends (126,786) still fits.
 pub const DEFAULT_MAX_COMPLEXITY_IN_FLIGHT: usize = 130_000;
 /// Most operations in one batched request.
 pub const DEFAULT_MAX_BATCH: usize = 16;

@@ -48,7 +48,7 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// size M; counts of filtered lists now sum `standard_tally`, and what is
 /// left to read hot is the top of a few indexes. Each runtime thread keeps
 /// one, filled by the first large request and held for the process's life:
-/// at 16 MiB the caches were a fifth of the server's peak memory.
+/// at 16 MiB the caches were up to a fifth of the server's peak memory.
 const PAGE_CACHE_KIB: i64 = 4 * 1024;
 
 /// Prepared statements kept per connection: every distinct statement the
