@@ -40,6 +40,10 @@ pub struct Measured {
     /// Cores' worth of CPU other processes used meanwhile (see cpu.rs).
     #[serde(default)]
     pub foreign_cores: f64,
+    /// The first request that got no answer at all (a connection closed or
+    /// reset, a timeout), as the driver saw it; counted among `errors`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_failure: Option<String>,
 }
 
 fn histogram() -> Histogram<u64> {
@@ -51,6 +55,7 @@ struct Tally {
     histogram: Histogram<u64>,
     requests: u64,
     errors: u64,
+    first_failure: Option<String>,
 }
 
 impl Tally {
@@ -59,7 +64,15 @@ impl Tally {
             histogram: histogram(),
             requests: 0,
             errors: 0,
+            first_failure: None,
         }
+    }
+
+    /// A request that got no answer: an error, whenever it was sent.
+    fn failed(&mut self, why: String) {
+        self.requests += 1;
+        self.errors += 1;
+        self.first_failure.get_or_insert(why);
     }
 }
 
@@ -73,11 +86,12 @@ struct Clock {
 
 fn summarize(tallies: Vec<Tally>, seconds: f64) -> Measured {
     let mut all = histogram();
-    let (mut requests, mut errors) = (0, 0);
+    let (mut requests, mut errors, mut first_failure) = (0, 0, None);
     for tally in tallies {
         all.add(&tally.histogram).expect("same bounds");
         requests += tally.requests;
         errors += tally.errors;
+        first_failure = first_failure.or(tally.first_failure);
     }
     Measured {
         requests,
@@ -90,6 +104,7 @@ fn summarize(tallies: Vec<Tally>, seconds: f64) -> Measured {
         p99_us: all.value_at_quantile(0.99),
         max_us: all.max(),
         foreign_cores: 0.0,
+        first_failure,
     }
 }
 
@@ -220,12 +235,30 @@ pub async fn http(
                     }
                 };
                 next += concurrency;
-                let Ok(answer) = answer else {
-                    tally.requests += 1;
-                    tally.errors += 1;
-                    break;
+                let (status, answer) = match answer {
+                    Ok(Ok(answered)) => answered,
+                    // A server that hangs must not hang the suite.
+                    Err(_) => {
+                        tally.failed(format!("no answer in {} s", REQUEST_TIMEOUT.as_secs()));
+                        break;
+                    }
+                    // The connection broke (closed or reset by the server):
+                    // a failed request, and the worker goes on over a new one,
+                    // as a browser or a gateway would.
+                    Ok(Err(err)) => {
+                        tally.failed(format!("{err:#}"));
+                        match Client::connect(addr).await {
+                            Ok(fresh) => {
+                                client = fresh;
+                                continue;
+                            }
+                            Err(err) => {
+                                tally.failed(format!("reconnecting: {err:#}"));
+                                break;
+                            }
+                        }
+                    }
                 };
-                let (status, answer) = answer?;
                 // Counted by when it finished, so a request longer than the
                 // warm-up still counts, with its whole latency.
                 let done = Instant::now();

@@ -613,7 +613,13 @@ async fn measure_row(
                 cell.spread() * 100.0,
                 m.foreign_cores,
                 if m.errors > 0 {
-                    format!("  ERRORS {} of {}", m.errors, m.requests)
+                    let why = cell
+                        .rounds
+                        .iter()
+                        .find_map(|round| round.first_failure.as_deref())
+                        .map(|why| format!(" (first unanswered: {why})"))
+                        .unwrap_or_default();
+                    format!("  ERRORS {} of {}{why}", m.errors, m.requests)
                 } else {
                     String::new()
                 }
