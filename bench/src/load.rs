@@ -23,7 +23,7 @@ use crate::shapes::{Execute, Shape, Variant};
 
 /// A request that takes longer than this counts as failed, and its worker
 /// stops (a server that hangs must not hang the suite).
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// What one cell measured.
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -121,7 +121,12 @@ async fn measure_run(
 ) -> Result<(Run, Vec<String>)> {
     let mut failures = Vec::new();
     // The floor, on its copy with its indexes.
-    let floor_db = standards_registry::db::connect(&crate::database_config(&copies[0])?).await?;
+    let mut floor_config = crate::database_config(&copies[0])?;
+    // Its tasks wait for a connection as long as a request may take: with
+    // the server's 3 s, a slow statement at 64 clients failed the others.
+    floor_config.acquire_timeout_ms = crate::load::REQUEST_TIMEOUT.as_millis() as u64;
+    floor_config.statement_timeout_ms = floor_config.acquire_timeout_ms;
+    let floor_db = standards_registry::db::connect(&floor_config).await?;
     let floor_indexes = indexes::ensure(&floor_db)
         .await
         .context("making the floor's indexes")?;
