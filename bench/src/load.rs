@@ -41,7 +41,8 @@ pub struct Measured {
     #[serde(default)]
     pub foreign_cores: f64,
     /// The first request that got no answer at all (a connection closed or
-    /// reset, a timeout), as the driver saw it; counted among `errors`.
+    /// reset, a timeout; for the floor, a failed statement), as the driver
+    /// saw it; counted among `errors`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_failure: Option<String>,
 }
@@ -245,19 +246,17 @@ pub async fn http(
                     // The connection broke (closed or reset by the server):
                     // a failed request, and the worker goes on over a new one,
                     // as a browser or a gateway would.
-                    Ok(Err(err)) => {
-                        tally.failed(format!("{err:#}"));
-                        match Client::connect(addr).await {
-                            Ok(fresh) => {
-                                client = fresh;
-                                continue;
-                            }
-                            Err(err) => {
-                                tally.failed(format!("reconnecting: {err:#}"));
-                                break;
-                            }
+                    Ok(Err(err)) => match Client::connect(addr).await {
+                        Ok(fresh) => {
+                            tally.failed(format!("{err:#}"));
+                            client = fresh;
+                            continue;
                         }
-                    }
+                        Err(again) => {
+                            tally.failed(format!("{err:#}; reconnecting: {again:#}"));
+                            break;
+                        }
+                    },
                 };
                 // Counted by when it finished, so a request longer than the
                 // warm-up still counts, with its whole latency.
@@ -310,7 +309,7 @@ pub async fn floor(
                 }
                 let variant = &variants[next % variants.len()];
                 next += concurrency;
-                let ok = floor.run(shape, variant, false).await.is_ok();
+                let outcome = floor.run(shape, variant, false).await;
                 // Counted by when it finished, so a request longer than the
                 // warm-up still counts, with its whole latency.
                 let done = Instant::now();
@@ -318,8 +317,9 @@ pub async fn floor(
                     let micros = (done - sent).as_micros() as u64;
                     tally.histogram.saturating_record(micros.max(1));
                     tally.requests += 1;
-                    if !ok {
+                    if let Err(err) = outcome {
                         tally.errors += 1;
+                        tally.first_failure.get_or_insert(err.to_string());
                     }
                 }
             }

@@ -622,7 +622,7 @@ async fn measure_row(
                         .rounds
                         .iter()
                         .find_map(|round| round.first_failure.as_deref())
-                        .map(|why| format!(" (first unanswered: {why})"))
+                        .map(|why| format!(" (first failure: {why})"))
                         .unwrap_or_default();
                     format!("  ERRORS {} of {}{why}", m.errors, m.requests)
                 } else {
