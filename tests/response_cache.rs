@@ -119,6 +119,44 @@ on_every_backend! {
             assert_eq!(response["extensions"]["cost"]["sqlStatements"], 1, "{response:#}");
         }
     }
+
+    // Clients asking for the same new answer at once: it is computed once,
+    // the others wait for it and are answered with it.
+    async fn a_burst_of_the_same_request_computes_it_once(backend: Backend) {
+        let test_db = TestDb::with_dataset(backend).await;
+        let app = cached_router(test_db.db.clone());
+        let query = "{ committees(first: 5) { nodes { code workingGroups(first: 5) { nodes { code standards(first: 5) { nodes { code title } } } } } } }";
+        let burst = (0..8).map(|_| send(&app, post_query(query)));
+        let answers = async_graphql::futures_util::future::join_all(burst).await;
+        let first = answers[0].json();
+        assert!(first.get("errors").is_none(), "{first:#}");
+        let costs: Vec<Value> = answers.iter().map(|answer| answer.json()["extensions"]["cost"].clone()).collect();
+        let computed = json!({ "sqlStatements": 3, "depth": 7, "complexity": 186 });
+        let kept = json!({ "sqlStatements": 0, "depth": 7, "complexity": 186, "cached": true });
+        assert_eq!(costs.iter().filter(|cost| **cost == computed).count(), 1, "{costs:#?}");
+        assert_eq!(costs.iter().filter(|cost| **cost == kept).count(), 7, "{costs:#?}");
+        for answer in &answers {
+            assert_eq!(answer.json()["data"], first["data"]);
+        }
+        assert_eq!(metric(&app, "response_cache_misses_total").await, 1);
+        assert_eq!(metric(&app, "response_cache_hits_total").await, 7);
+    }
+
+    // An answer that is not kept is not waited for twice: each request of
+    // the burst then computes its own, and each gets its error.
+    async fn a_burst_of_a_request_with_errors_computes_each(backend: Backend) {
+        let test_db = TestDb::with_dataset(backend).await;
+        let app = cached_router(test_db.db.clone());
+        let query = r#"{ standard(code: "GB/T 45993-2025") { code } standards(first: -1) { totalCount } }"#;
+        let burst = (0..4).map(|_| send(&app, post_query(query)));
+        for answer in async_graphql::futures_util::future::join_all(burst).await {
+            let response = answer.json();
+            assert_eq!(response["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{response:#}");
+            assert_eq!(response["extensions"]["cost"]["sqlStatements"], 1, "{response:#}");
+        }
+        assert_eq!(metric(&app, "response_cache_misses_total").await, 4);
+        assert_eq!(metric(&app, "response_cache_hits_total").await, 0);
+    }
 }
 
 /// A kept GET answer carries the headers of the first: a CDN sees the same.

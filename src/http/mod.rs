@@ -64,7 +64,7 @@ use crate::schema::RegistrySchema;
 use crate::telemetry;
 use cache_headers::{Basis, CacheFacts};
 use response::{GRAPHQL_RESPONSE_JSON, JSON, MediaType, Refusal, negotiate};
-use response_cache::ResponseCache;
+use response_cache::{Lookup, ResponseCache};
 
 /// The header carrying each request's id.
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -374,17 +374,21 @@ async fn graphql(State(state): State<AppState>, request: axum::extract::Request)
     // and the request then reads there (`replicas.rs`).
     let read = state.schema.reads().pick();
     let snapshot = read.snapshot().await.ok();
-    if let Some(cache) = &state.cache
-        && let Some(kept) = cache.get(&key, snapshot.map(|s| s.version))
-    {
-        return kept_answer(
-            &state,
-            kept,
-            started,
-            Basis::of(snapshot),
-            is_get.then_some(&key),
-            if_none_match.as_ref(),
-        );
+    let mut computing = None;
+    if let Some(cache) = &state.cache {
+        match cache.lookup(&key, snapshot.map(|s| s.version)).await {
+            Lookup::Kept(kept) => {
+                return kept_answer(
+                    &state,
+                    kept,
+                    started,
+                    Basis::of(snapshot),
+                    is_get.then_some(&key),
+                    if_none_match.as_ref(),
+                );
+            }
+            Lookup::Compute(claim) => computing = claim,
+        }
     }
     let batch = if is_get {
         request::read_get(std::str::from_utf8(&key.request).unwrap_or_default())
@@ -424,6 +428,8 @@ async fn graphql(State(state): State<AppState>, request: axum::extract::Request)
             (true, None) => {}
         }
     }
+    // Kept (or not) before the requests waiting for this answer look again.
+    drop(computing);
     response
 }
 

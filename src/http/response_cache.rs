@@ -17,7 +17,16 @@
 //! answered without errors are kept. Memory is bounded: at most
 //! `SchemaConfig::response_cache_mib` of keys and answers, the least
 //! valuable evicted first (quick_cache's CLOCK-Pro).
+//!
+//! A request that misses while the same request is being computed waits for
+//! that answer instead of computing it again: a burst of clients asking for
+//! a new answer at once (after an import, or a page everyone opens) costs
+//! the database and the memory of building it once. When that answer is not
+//! kept (it had errors, or its data changed meanwhile), each waiting request
+//! computes its own.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::response::MediaType;
@@ -26,6 +35,7 @@ use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode};
 use quick_cache::Weighter;
 use quick_cache::sync::Cache;
+use tokio::sync::watch;
 
 /// How a request is known: its method, the media type of its answer and
 /// its bytes.
@@ -70,8 +80,46 @@ impl Weighter<Key, std::sync::Arc<Entry>> for Bytesize {
 /// The response cache of one router.
 pub(super) struct ResponseCache {
     entries: Cache<Key, std::sync::Arc<Entry>, Bytesize>,
+    /// Requests being computed; the same request arriving meanwhile waits
+    /// until the sender (held by `Computing`) is dropped.
+    computing: Mutex<HashMap<Key, watch::Receiver<()>>>,
     hits: AtomicU64,
     misses: AtomicU64,
+    /// Hits that waited for the same request's answer to be computed.
+    coalesced: AtomicU64,
+}
+
+/// What a lookup found.
+pub(super) enum Lookup<'a> {
+    /// An answer right for the data version read.
+    Kept(std::sync::Arc<Entry>),
+    /// None: the request is computed, and the answer offered to `insert`
+    /// before `Computing` is dropped (`None` when this request had waited
+    /// for the same one, whose answer was not kept: it is not waited on
+    /// twice).
+    Compute(Option<Computing<'a>>),
+}
+
+/// The claim of the request computing an answer: dropping it (after the
+/// answer is inserted, or when the request ends without one) wakes the
+/// requests waiting for it.
+pub(super) struct Computing<'a> {
+    cache: &'a ResponseCache,
+    key: Key,
+    /// Dropped with the claim: the requests waiting on it wake.
+    _done: watch::Sender<()>,
+}
+
+impl Drop for Computing<'_> {
+    fn drop(&mut self) {
+        // While a claim lives, its key is claimed by it alone.
+        let mut computing = self
+            .cache
+            .computing
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        computing.remove(&self.key);
+    }
 }
 
 impl ResponseCache {
@@ -84,8 +132,10 @@ impl ResponseCache {
         Some(Self {
             // Sized for answers of a few KB; large ones weigh more.
             entries: Cache::with_weighter((bytes / 4096) as usize, bytes, Bytesize),
+            computing: Mutex::new(HashMap::new()),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
+            coalesced: AtomicU64::new(0),
         })
     }
 
@@ -97,22 +147,63 @@ impl ResponseCache {
         Some(entry)
     }
 
-    /// The kept answer to `key`, if it is still right for the data version
-    /// `current` (read before; `None` when it could not be read).
-    pub fn get(&self, key: &Key, current: Option<i64>) -> Option<std::sync::Arc<Entry>> {
-        let Some(entry) = self.entries.get(key) else {
-            self.misses.fetch_add(1, Ordering::Relaxed);
-            return None;
+    /// The kept answer to `key` if it is right for the data version
+    /// `current` (read before; `None` when it could not be read), else the
+    /// claim to compute it, after waiting for the same request if another
+    /// is computing it.
+    pub async fn lookup(&self, key: &Key, current: Option<i64>) -> Lookup<'_> {
+        if let Some(entry) = self.fresh(key, current) {
+            return self.hit(entry);
+        }
+        let mut waiting = {
+            let mut computing = self.computing.lock().unwrap_or_else(|e| e.into_inner());
+            match computing.get(key) {
+                Some(waiting) => waiting.clone(),
+                None => {
+                    // Computed and kept since the look above: not again.
+                    if let Some(entry) = self.fresh(key, current) {
+                        return self.hit(entry);
+                    }
+                    let (done, waiting) = watch::channel(());
+                    computing.insert(key.clone(), waiting);
+                    self.misses.fetch_add(1, Ordering::Relaxed);
+                    return Lookup::Compute(Some(Computing {
+                        cache: self,
+                        key: key.clone(),
+                        _done: done,
+                    }));
+                }
+            }
         };
+        // Nothing is ever sent: this returns when the claim is dropped.
+        let _ = waiting.changed().await;
+        match self.fresh(key, current) {
+            Some(entry) => {
+                self.coalesced.fetch_add(1, Ordering::Relaxed);
+                self.hit(entry)
+            }
+            None => {
+                self.misses.fetch_add(1, Ordering::Relaxed);
+                Lookup::Compute(None)
+            }
+        }
+    }
+
+    fn hit(&self, entry: std::sync::Arc<Entry>) -> Lookup<'_> {
+        self.hits.fetch_add(1, Ordering::Relaxed);
+        Lookup::Kept(entry)
+    }
+
+    /// The kept answer to `key` if it is right for the data version `current`.
+    fn fresh(&self, key: &Key, current: Option<i64>) -> Option<std::sync::Arc<Entry>> {
+        let entry = self.entries.get(key)?;
         if let Some(version) = entry.version
             && current != Some(version)
         {
             // Older data, or a version that cannot be read: not served.
             self.entries.remove(key);
-            self.misses.fetch_add(1, Ordering::Relaxed);
             return None;
         }
-        self.hits.fetch_add(1, Ordering::Relaxed);
         Some(entry)
     }
 
@@ -125,6 +216,7 @@ impl ResponseCache {
         CacheUsage {
             hits: self.hits.load(Ordering::Relaxed),
             misses: self.misses.load(Ordering::Relaxed),
+            coalesced: self.coalesced.load(Ordering::Relaxed),
             bytes: self.entries.weight(),
             capacity: self.entries.capacity(),
         }
@@ -136,6 +228,7 @@ impl ResponseCache {
 pub(super) struct CacheUsage {
     hits: u64,
     misses: u64,
+    coalesced: u64,
     bytes: u64,
     capacity: u64,
 }
@@ -150,13 +243,16 @@ impl CacheUsage {
              # HELP response_cache_misses_total Requests the response cache could not answer.\n\
              # TYPE response_cache_misses_total counter\n\
              response_cache_misses_total {}\n\
+             # HELP response_cache_coalesced_total Hits that waited for the same request's answer to be computed.\n\
+             # TYPE response_cache_coalesced_total counter\n\
+             response_cache_coalesced_total {}\n\
              # HELP response_cache_bytes Bytes of requests and answers the response cache holds.\n\
              # TYPE response_cache_bytes gauge\n\
              response_cache_bytes {}\n\
              # HELP response_cache_capacity_bytes The most the response cache may hold.\n\
              # TYPE response_cache_capacity_bytes gauge\n\
              response_cache_capacity_bytes {}\n",
-            self.hits, self.misses, self.bytes, self.capacity
+            self.hits, self.misses, self.coalesced, self.bytes, self.capacity
         )
     }
 }
