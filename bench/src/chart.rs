@@ -24,13 +24,14 @@ fn color(target: &str) -> RGBColor {
     }
 }
 
-const SHAPES: [&str; 13] = [
+const SHAPES: [&str; 14] = [
     "{ __typename }",
     "Q1",
     "Q2",
     "Q3",
     "Q4",
     "Q4.1",
+    "Q4.2",
     "Q5",
     "Q6",
     "Q7.1",

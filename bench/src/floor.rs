@@ -51,7 +51,7 @@ pub fn describe(shape: Shape) -> &'static str {
              (committee_id, code), (working_group_id, code)) and the standards' committees; then \
              those committees' liaisons by id"
         }
-        Shape::Q4 | Shape::Q4Code => {
+        Shape::Q4 | Shape::Q4Code | Shape::Q4Rare => {
             "one statement: UNION ALL of four `LOWER(col) LIKE '%text%'` scans in code (name) order, \
              LIMIT 20 each (committees also by alias), cut to 20"
         }
@@ -205,7 +205,7 @@ impl Floor {
                 .await
             }
             Shape::Q3 => self.q3(variant.offset, summarize).await,
-            Shape::Q4 | Shape::Q4Code => {
+            Shape::Q4 | Shape::Q4Code | Shape::Q4Rare => {
                 let data = self.search(vars["text"].as_str().unwrap_or_default()).await?;
                 Ok(if summarize {
                     shapes::summary(shape, &data)

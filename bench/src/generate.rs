@@ -28,6 +28,8 @@ pub struct Sample {
     pub liaison_keys: Vec<String>,
     /// Texts a person types into a search box.
     pub search_texts: Vec<String>,
+    /// Rare words: a few hits each.
+    pub rare_texts: Vec<String>,
 }
 
 /// How many items of `total` a sample keeps at most.
@@ -53,6 +55,21 @@ pub const SEARCH_TEXTS: [&str; 8] = [
     "blockchain",
     "quantum",
 ];
+
+/// Words a few records hold, as a person searches for a rare term. In the
+/// real dataset each is in one to three records; a generated dataset puts
+/// them in the title of every `RARE_EVERY`th standard, in turn (10 each at M).
+pub const RARE_TEXTS: [&str; 8] = [
+    "agriculture",
+    "forestry",
+    "bipedal",
+    "compiler",
+    "electricity",
+    "cooling",
+    "compression",
+    "benchmarking",
+];
+const RARE_EVERY: usize = 2_500;
 
 /// SplitMix64: tiny, fast and fixed, so the output never depends on a crate's version.
 struct Rng(u64);
@@ -489,7 +506,7 @@ pub fn generate<W: Write>(scale: f64, out: &mut W) -> io::Result<Sample> {
         };
         let domain = rng.pick(&DOMAINS);
         let aspect = rng.pick(&ASPECTS);
-        let title = if code.is_some() {
+        let mut title = if code.is_some() {
             format!(
                 "Information technology — {domain} — {aspect} — Part {}",
                 1 + rng.below(12)
@@ -498,6 +515,10 @@ pub fn generate<W: Write>(scale: f64, out: &mut W) -> io::Result<Sample> {
             // Untitled by code: a slug of the title stands in, so titles are unique.
             format!("{domain} {aspect} guidelines, report {number}")
         };
+        if i % RARE_EVERY == RARE_EVERY / 2 {
+            let rare = RARE_TEXTS[(i / RARE_EVERY) % RARE_TEXTS.len()];
+            title.push_str(&format!(" for {rare}"));
+        }
         let (committee, group) = if rng.chance(0.9) {
             let group = rng.below(groups.len());
             let committee = rng.chance(0.5).then_some(groups[group].1);
@@ -730,5 +751,6 @@ pub fn generate<W: Write>(scale: f64, out: &mut W) -> io::Result<Sample> {
         expert_keys: pick(expert_keys.len(), &|i| expert_keys[i].clone()),
         liaison_keys: pick(counts.liaisons, &|i| format!("liaison-{i:06}")),
         search_texts: SEARCH_TEXTS.iter().map(|s| s.to_string()).collect(),
+        rare_texts: RARE_TEXTS.iter().map(|s| s.to_string()).collect(),
     })
 }

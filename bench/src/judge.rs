@@ -80,6 +80,10 @@ pub fn render(results: &Results) -> String {
                 ("Q3", 5.0),
                 ("Q5", 4.0),
                 ("Q6", 4.0),
+                // Issue 10: a ranked search, its rare word and code fragment.
+                ("Q4", 1.0),
+                ("Q4.1", 4.0),
+                ("Q4.2", 4.0),
             ] {
                 let target = format!("{shape}: ≥{least}× node's throughput");
                 match run.shape(shape).and_then(|row| ratios(row, "node", high)) {
@@ -91,6 +95,17 @@ pub fn render(results: &Results) -> String {
                     ),
                     None => table.line(&target, run, "not measured (see Checks)", "—"),
                 }
+            }
+            if let Some(q4) = run
+                .shape("Q4")
+                .and_then(|r| r.measured(reference(r)?, high))
+            {
+                table.line(
+                    "Q4: p99 ≤ 3× its p50",
+                    run,
+                    &format!("{} ms vs {} ms", ms(q4.p99_us), ms(q4.p50_us)),
+                    met(q4.p99_us <= 3 * q4.p50_us),
+                );
             }
             for shape in ["Q1", "Q2", "Q3", "Q5", "Q6"] {
                 let target = format!("{shape}: p50 ≤ ⅓ of node's");
@@ -177,6 +192,25 @@ pub fn render(results: &Results) -> String {
                     }
                 });
                 table.line(&format!("{}: {label}", row.shape), run, &text, met(ok));
+            }
+        }
+        // Issue 10: four facets within 3× of the plain count of their list.
+        if let (Some(facets), Some(count)) = (run.shape("Q9"), run.shape("Q9.1")) {
+            let p50 = |row: &ShapeRow, target: &str| row.measured(target, low).map(|m| m.p50_us);
+            let ratio = |target: &str| {
+                Some(p50(facets, target)? as f64 / p50(count, target)?.max(1) as f64)
+            };
+            if let Some(target) = reference(facets)
+                && let Some(r) = ratio(target)
+            {
+                let uncached = ratio(REGISTRY_NO_CACHE)
+                    .map_or(String::new(), |u| format!(" (no cache ×{u:.1})"));
+                table.line(
+                    "Q9: p50 ≤ 3× Q9.1's",
+                    run,
+                    &format!("×{r:.1}{uncached}"),
+                    met(r <= 3.0),
+                );
             }
         }
         // The pipeline around a request against the HTTP stack alone.

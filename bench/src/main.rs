@@ -56,11 +56,11 @@ struct Cli {
     /// Backends to run: sqlite, postgres.
     #[arg(long, value_delimiter = ',', default_value = "sqlite,postgres")]
     backends: Vec<String>,
-    /// Shapes to run (Q1, Q2, Q3, Q4, Q4.1, Q5, Q6, Q7.1, Q7, Q8, Q9.1, Q9).
+    /// Shapes to run (Q1, Q2, Q3, Q4, Q4.1, Q4.2, Q5, Q6, Q7.1, Q7, Q8, Q9.1, Q9).
     #[arg(
         long,
         value_delimiter = ',',
-        default_value = "Q1,Q2,Q3,Q4,Q4.1,Q5,Q6,Q7.1,Q7,Q8,Q9.1,Q9"
+        default_value = "Q1,Q2,Q3,Q4,Q4.1,Q4.2,Q5,Q6,Q7.1,Q7,Q8,Q9.1,Q9"
     )]
     shapes: Vec<String>,
     /// Peers to run beside the registry: node (SQLite), postgraphile

@@ -10,7 +10,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 use standards_registry::dataset::Dataset;
 
-use crate::generate::{SAMPLE_MAX, SEARCH_TEXTS, Sample, spread};
+use crate::generate::{RARE_TEXTS, SAMPLE_MAX, SEARCH_TEXTS, Sample, spread};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Shape {
@@ -20,6 +20,8 @@ pub enum Shape {
     Q4,
     /// Q4 for a fragment of a code: few records hold it.
     Q4Code,
+    /// Q4 for a rare word.
+    Q4Rare,
     Q5,
     Q6,
     /// Q7's first page: what the deep page is compared with.
@@ -32,12 +34,13 @@ pub enum Shape {
     Q9,
 }
 
-pub const ALL: [Shape; 12] = [
+pub const ALL: [Shape; 13] = [
     Shape::Q1,
     Shape::Q2,
     Shape::Q3,
     Shape::Q4,
     Shape::Q4Code,
+    Shape::Q4Rare,
     Shape::Q5,
     Shape::Q6,
     Shape::Q7First,
@@ -64,7 +67,7 @@ const Q7_FILTER: &str = "filter: { kind: [NATIONAL, SECTOR], yearFrom: 2000 }, \
 impl Shape {
     /// Search shapes: checked by the words their hits hold, not line by line.
     pub fn is_search(self) -> bool {
-        matches!(self, Shape::Q4 | Shape::Q4Code)
+        matches!(self, Shape::Q4 | Shape::Q4Code | Shape::Q4Rare)
     }
 
     pub fn name(self) -> &'static str {
@@ -74,6 +77,7 @@ impl Shape {
             Shape::Q3 => "Q3",
             Shape::Q4 => "Q4",
             Shape::Q4Code => "Q4.1",
+            Shape::Q4Rare => "Q4.2",
             Shape::Q5 => "Q5",
             Shape::Q6 => "Q6",
             Shape::Q7First => "Q7.1",
@@ -100,6 +104,7 @@ impl Shape {
             Shape::Q4Code => {
                 "Q4 for the number of a standard's code (\"45993\" of GB/T 45993-2025): a few hits"
             }
+            Shape::Q4Rare => "Q4 for a rare word (\"forestry\"): a few hits among every record",
             Shape::Q5 => "_entities with 100 mixed representations (5 types)",
             Shape::Q6 => "standards(filter: { status: [PUBLISHED] }, first: 100) with totalCount",
             Shape::Q7First => "Q7's filtered, ordered list: its first page of 20",
@@ -131,7 +136,7 @@ impl Shape {
                  standards(first: 20) { nodes { code title \
                  committee { code liaisons { kind counterpart } } } } } } } } }"
             }
-            Shape::Q4 | Shape::Q4Code => {
+            Shape::Q4 | Shape::Q4Code | Shape::Q4Rare => {
                 "query Q4($text: String!) { search(text: $text, first: 20) { __typename \
                  ... on Committee { code name } ... on WorkingGroup { code name } \
                  ... on Standard { code title } ... on Expert { name organization } } }"
@@ -239,6 +244,7 @@ pub fn sample_of(dataset: &Dataset) -> Sample {
         expert_keys: pick(dataset.experts.iter().map(|e| e.key.clone()).collect()),
         liaison_keys: pick(dataset.liaisons.iter().map(|l| l.key.clone()).collect()),
         search_texts: SEARCH_TEXTS.iter().map(|s| s.to_string()).collect(),
+        rare_texts: RARE_TEXTS.iter().map(|s| s.to_string()).collect(),
     }
 }
 
@@ -406,6 +412,14 @@ pub async fn plan(sample: &Sample, exec: &mut impl Execute) -> Result<Plan, Stri
         .collect(),
     ));
     shapes.push((
+        Shape::Q4Rare,
+        sample
+            .rare_texts
+            .iter()
+            .map(|text| plain(json!({ "text": text })))
+            .collect(),
+    ));
+    shapes.push((
         Shape::Q5,
         (0..8)
             .map(|v| plain(json!({ "representations": representations(sample, v) })))
@@ -538,7 +552,9 @@ pub fn summary(shape: Shape, data: &Value) -> Vec<String> {
             }
             lines
         }
-        Shape::Q4 | Shape::Q4Code => search_hits(data).into_iter().map(|hit| hit.label).collect(),
+        Shape::Q4 | Shape::Q4Code | Shape::Q4Rare => {
+            search_hits(data).into_iter().map(|hit| hit.label).collect()
+        }
         Shape::Q5 => data["_entities"]
             .as_array()
             .cloned()

@@ -84,7 +84,7 @@ impl Peer {
             (_, Shape::Q8) => "registry and floor only (no committee-subtree filter)",
             (_, Shape::Q9 | Shape::Q9Count) => "registry and floor only (no facets)",
             (Peer::PostGraphile | Peer::Seaography, Shape::Q5) => "no federation (`_entities`)",
-            (Peer::Seaography, Shape::Q4 | Shape::Q4Code) => "no search",
+            (Peer::Seaography, Shape::Q4 | Shape::Q4Code | Shape::Q4Rare) => "no search",
             (Peer::Seaography, Shape::Q7 | Shape::Q7First) => {
                 "cannot order by YEAR DESC, CODE ASC (its orderBy applies columns in the \
                  entity's order); its nearest document returns other rows, so it is not timed"

@@ -27,7 +27,7 @@ pub fn query(shape: Shape) -> Option<&'static str> {
              standards(first: 20) { nodes { code title \
              committee { code liaisons { kind counterpart } } } } } } } } }"
         }
-        Shape::Q4 | Shape::Q4Code => {
+        Shape::Q4 | Shape::Q4Code | Shape::Q4Rare => {
             "query Q4($text: String!) { search(text: $text, first: 20) { __typename \
              ... on Committee { code name } ... on WorkingGroup { code name } \
              ... on Standard { code title } ... on Expert { name organization } } }"

@@ -139,7 +139,7 @@ pub fn query(shape: Shape) -> Option<&'static str> {
         Shape::Q1 => Some(Q1),
         Shape::Q2 => Some(Q2),
         Shape::Q3 => Some(Q3),
-        Shape::Q4 | Shape::Q4Code => Some(Q4),
+        Shape::Q4 | Shape::Q4Code | Shape::Q4Rare => Some(Q4),
         Shape::Q6 => Some(Q6),
         Shape::Q7First | Shape::Q7 => Some(Q7),
         // Q5 (`_entities`) needs a federation plugin; Q8 is the registry's
@@ -155,7 +155,7 @@ pub fn query(shape: Shape) -> Option<&'static str> {
 /// `search` list of at most 20 hits.
 pub fn normalize(shape: Shape, data: Value) -> Value {
     match shape {
-        Shape::Q4 | Shape::Q4Code => search(data),
+        Shape::Q4 | Shape::Q4Code | Shape::Q4Rare => search(data),
         _ => data,
     }
 }
