@@ -232,7 +232,8 @@ pub async fn standard_counts(ctx: &Context<'_>, owner: Owner) -> AppResult<Vec<S
         owner: Some(owner),
         filter: ResolvedFilter::default(),
     };
-    status_counts(ctx, scope).await
+    // Boxed: see `standards_of`.
+    Box::pin(status_counts(ctx, scope)).await
 }
 
 async fn status_counts(ctx: &Context<'_>, scope: FacetScope) -> AppResult<Vec<StatusCount>> {
