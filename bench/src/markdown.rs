@@ -218,7 +218,7 @@ pub fn render(results: &Results) -> String {
     }
     let _ = writeln!(md, "## Summary\n");
     md.push_str(&summary(results));
-    let _ = writeln!(md, "## Targets (issue 9)\n");
+    let _ = writeln!(md, "## Targets (issues 9 and 10)\n");
     md.push_str(&crate::judge::render(results));
     let _ = writeln!(md, "\n## Servers\n");
     md.push_str(&servers(results));
