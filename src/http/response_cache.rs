@@ -93,10 +93,10 @@ pub(super) struct ResponseCache {
 pub(super) enum Lookup<'a> {
     /// An answer right for the data version read.
     Kept(std::sync::Arc<Entry>),
-    /// None: the request is computed, and the answer offered to `insert`
-    /// before `Computing` is dropped (`None` when this request had waited
-    /// for the same one, whose answer was not kept: it is not waited on
-    /// twice).
+    /// No kept answer: the request is computed, and its answer offered to
+    /// `insert` before the claim is dropped. No claim (`None`) when this
+    /// request waited for the same one and its answer was not kept: a
+    /// request waits once at most.
     Compute(Option<Computing<'a>>),
 }
 
