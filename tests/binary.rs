@@ -199,3 +199,24 @@ fn introspection_false_refuses_introspection_in_the_binary() {
         standards_registry::export_sdl()
     );
 }
+
+// Transparent huge pages are off in the server by default (each is 2 MiB
+// resident once a byte of it is used), and `--huge-pages true` leaves them
+// as the server inherited them. The kernel reports each process's setting.
+#[cfg(target_os = "linux")]
+#[test]
+fn huge_pages_are_off_unless_asked_for() {
+    let ours = std::fs::read_to_string("/proc/self/status").unwrap();
+    let inherited = ours
+        .lines()
+        .find_map(|line| line.strip_prefix("THP_enabled:"))
+        .map(|value| value.trim().to_owned());
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Process::serve(&[], &[], dir.path());
+    server.wait_ready(START);
+    assert_eq!(server.status("THP_enabled").as_deref(), Some("0"));
+    drop(server);
+    let mut server = Process::serve(&[], &[("REGISTRY_HUGE_PAGES", "true")], dir.path());
+    server.wait_ready(START);
+    assert_eq!(server.status("THP_enabled"), inherited);
+}

@@ -134,6 +134,18 @@ impl Process {
     }
 }
 
+impl Process {
+    /// A line of the process's `/proc/PID/status`, e.g. `THP_enabled`: its value.
+    #[cfg(target_os = "linux")]
+    pub fn status(&self, field: &str) -> Option<String> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
+        status.lines().find_map(|line| {
+            let (name, value) = line.split_once(':')?;
+            (name == field).then(|| value.trim().to_owned())
+        })
+    }
+}
+
 impl Drop for Process {
     fn drop(&mut self) {
         // Our own child, by its handle.
