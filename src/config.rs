@@ -206,7 +206,7 @@ pub struct ServeConfig {
     #[arg(long, env = "REGISTRY_SHUTDOWN_GRACE_SECS", default_value_t = DEFAULT_SHUTDOWN_GRACE_SECS, global = true)]
     pub shutdown_grace_secs: u64,
     /// Let the allocator use transparent huge pages. Off by default: each is 2 MiB resident
-    /// as soon as a byte of it is used, which raised the server's peak memory by a third;
+    /// as soon as a byte of it is used, which raised the server's peak memory by half;
     /// on, large answers computed without the response cache run about a tenth faster.
     #[arg(long, env = "REGISTRY_HUGE_PAGES", default_value_t = false, action = clap::ArgAction::Set, global = true)]
     pub huge_pages: bool,
