@@ -206,11 +206,7 @@ fn introspection_false_refuses_introspection_in_the_binary() {
 #[cfg(target_os = "linux")]
 #[test]
 fn huge_pages_are_off_unless_asked_for() {
-    let ours = std::fs::read_to_string("/proc/self/status").unwrap();
-    let inherited = ours
-        .lines()
-        .find_map(|line| line.strip_prefix("THP_enabled:"))
-        .map(|value| value.trim().to_owned());
+    let inherited = common::binary::proc_status("self", "THP_enabled");
     let dir = tempfile::tempdir().unwrap();
     let mut server = Process::serve(&[], &[], dir.path());
     server.wait_ready(START);

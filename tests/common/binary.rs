@@ -132,18 +132,22 @@ impl Process {
         assert_eq!(status, 200, "{body}");
         serde_json::from_str(&body).unwrap_or_else(|err| panic!("{err}: {body}"))
     }
-}
 
-impl Process {
-    /// A line of the process's `/proc/PID/status`, e.g. `THP_enabled`: its value.
+    /// A field of the process's `/proc/PID/status`, e.g. `THP_enabled`: its value.
     #[cfg(target_os = "linux")]
     pub fn status(&self, field: &str) -> Option<String> {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
-        status.lines().find_map(|line| {
-            let (name, value) = line.split_once(':')?;
-            (name == field).then(|| value.trim().to_owned())
-        })
+        proc_status(&self.child.id().to_string(), field)
     }
+}
+
+/// A field of `/proc/PROCESS/status` (`PROCESS` a pid, or `self`): its value.
+#[cfg(target_os = "linux")]
+pub fn proc_status(process: &str, field: &str) -> Option<String> {
+    let status = std::fs::read_to_string(format!("/proc/{process}/status")).ok()?;
+    status.lines().find_map(|line| {
+        let (name, value) = line.split_once(':')?;
+        (name == field).then(|| value.trim().to_owned())
+    })
 }
 
 impl Drop for Process {
